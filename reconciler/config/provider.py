@@ -1,0 +1,31 @@
+"""The `provider:` section: which ESP, how to reach it, and its credential."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class _ProviderBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Use the embedded sandbox stored at this path instead of any server. Relative paths
+    #: are resolved against the config file's folder by the loader.
+    sandbox: Path | None = None
+    #: Name of the environment variable the credential came from (set by the loader, not
+    #: by users), so errors can say which variable to check without showing its value.
+    credential_env: str | None = Field(default=None, exclude=True)
+
+
+class MailerLiteProvider(_ProviderBase):
+    """MailerLite's connect API. `/api/...` paths are appended to base_url."""
+
+    type: Literal["mailerlite"]
+    token: SecretStr | None = None
+    base_url: str = "https://connect.mailerlite.com"
+
+
+#: Grows into a discriminated union on `type` as providers are added.
+ProviderConfig = MailerLiteProvider

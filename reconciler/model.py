@@ -1,0 +1,219 @@
+"""Provider-neutral resources, their addresses, and a whole account's state.
+
+Every layer speaks in these types: the config loader builds a desired `State`, a provider
+reads an observed `State`, and the engine compares the two. A resource's `address` is its
+identity (`mailerlite.group["Partners"]`); its remote `id` is only known once observed.
+
+Convention: an attribute left as `None` in a desired resource is not managed, so the
+engine never plans a change for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a config file, 1-based like editors show it."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+_PART = re.compile(r'\.?([a-z_]+)\["((?:[^"\\]|\\.)*)"\]')
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    """Where a resource lives: `mailchimp.audience["Shop"].merge_field["CTYPE"]`."""
+
+    provider: str
+    parts: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, provider: str, kind: str, name: str) -> Address:
+        return cls(provider, ((kind, name),))
+
+    def child(self, kind: str, name: str) -> Address:
+        return Address(self.provider, (*self.parts, (kind, name)))
+
+    @property
+    def kind(self) -> str:
+        return self.parts[-1][0]
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1][1]
+
+    @property
+    def parent(self) -> Address | None:
+        return Address(self.provider, self.parts[:-1]) if len(self.parts) > 1 else None
+
+    def renamed(self, name: str) -> Address:
+        return Address(self.provider, (*self.parts[:-1], (self.kind, name)))
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        """Parse the string form back; raises ValueError on anything else."""
+        provider, dot, rest = text.partition(".")
+        parts: list[tuple[str, str]] = []
+        pos = 0
+        while dot and pos < len(rest):
+            match = _PART.match(rest, pos)
+            if not match or (pos == 0 and match.group(0).startswith(".")):
+                break
+            parts.append((match.group(1), re.sub(r"\\(.)", r"\1", match.group(2))))
+            pos = match.end()
+        if not provider or not parts or pos != len(rest):
+            raise ValueError(
+                f'not a resource address: {text!r} (expected e.g. provider.kind["name"])'
+            )
+        return cls(provider, tuple(parts))
+
+    def __str__(self) -> str:
+        inner = ".".join(f'{kind}["{_escape(name)}"]' for kind, name in self.parts)
+        return f"{self.provider}.{inner}"
+
+
+def _escape(name: str) -> str:
+    return name.replace("\\", "\\\\").replace('"', '\\"')
+
+
+#: Metadata of dataclass fields that are observed but never compared or changed.
+UNMANAGED = {"managed": False}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resource:
+    """Base of every resource kind.
+
+    Subclasses add their attributes as dataclass fields. `replace_on` names attributes
+    the ESP cannot change in place: a change there is a destructive replace.
+    """
+
+    kind: ClassVar[str]
+    replace_on: ClassVar[frozenset[str]] = frozenset()
+    replace_reason: ClassVar[str] = ""
+    #: Deleting one erases data held on subscribers (values, memberships).
+    delete_loses: ClassVar[str] = ""
+
+    address: Address
+    id: str | None = field(default=None, metadata=UNMANAGED, compare=False)
+    renamed_from: tuple[str, ...] = field(default=(), metadata=UNMANAGED, compare=False)
+    source: Location | None = field(default=None, metadata=UNMANAGED, compare=False)
+    #: Built into the ESP (e.g. MailerLite's default fields): never deleted.
+    builtin: bool = field(default=False, metadata=UNMANAGED, compare=False)
+
+    @property
+    def key(self) -> str:
+        """Identity within its parent: a group's name, a field's key, a merge tag."""
+        return self.address.name
+
+    def attributes(self) -> dict[str, Any]:
+        """The managed attributes, i.e. what the engine compares."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "address" and f.metadata.get("managed", True)
+        }
+
+
+# --- MailerLite -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field(Resource):
+    """A custom field. Its address name is the field *key*, which never changes."""
+
+    kind: ClassVar[str] = "field"
+    replace_on: ClassVar[frozenset[str]] = frozenset({"type"})
+    replace_reason: ClassVar[str] = (
+        "the API cannot change a field's type; it must be deleted and created again, "
+        "which erases its value on every subscriber"
+    )
+    delete_loses: ClassVar[str] = "erases this field's value on every subscriber"
+
+    name: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group(Resource):
+    kind: ClassVar[str] = "group"
+    delete_loses: ClassVar[str] = "drops every subscriber's membership of this group"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Segment(Resource):
+    """A MailerLite segment: its filter can be neither read nor written through the API."""
+
+    kind: ClassVar[str] = "segment"
+
+
+# --- Ownership ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Which remote objects espform owns beyond those declared."""
+
+    #: Resource kinds (`group`, `field`, ...) whose undeclared remote objects are deleted.
+    prune: frozenset[str] = frozenset()
+    #: Name globs (fnmatch, case-sensitive) never touched nor reported.
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an ESP's API allows, per resource kind (like octoDNS's SUPPORTS)."""
+
+    #: Kinds the provider reads and manages.
+    kinds: frozenset[str]
+    #: Kinds that can be created through the API (MailerLite segments cannot).
+    creatable: frozenset[str]
+    #: Kinds that can be renamed in place, keeping their id and members.
+    renamable: frozenset[str]
+    #: Kinds that can be deleted.
+    deletable: frozenset[str]
+    #: Hint shown when a declared object of a non-creatable kind is missing.
+    create_hints: dict[str, str] = field(default_factory=dict)
+
+
+# --- State ------------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """All resources of one account, desired or observed."""
+
+    provider: str
+    resources: list[Resource] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def add(self, resource: Resource) -> None:
+        self.resources.append(resource)
+
+    def extend(self, resources: Iterable[Resource]) -> None:
+        self.resources.extend(resources)
+
+    def of_kind(self, kind: str, parent: Address | None = None) -> list[Resource]:
+        return [r for r in self.resources if r.kind == kind and r.address.parent == parent]
+
+    def get(self, address: Address) -> Resource | None:
+        for resource in self.resources:
+            if resource.address == address:
+                return resource
+        return None
