@@ -156,6 +156,9 @@ class Segment(Resource):
     """A MailerLite segment: its filter can be neither read nor written through the API."""
 
     kind: ClassVar[str] = "segment"
+    delete_loses: ClassVar[str] = (
+        "its filter is lost for good: MailerLite's API cannot create segments again"
+    )
 
 
 # --- Ownership ------------------------------------------------------------------------

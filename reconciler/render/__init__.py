@@ -1,0 +1,1 @@
+"""Plan renderers: human text, and a versioned JSON document for machines."""
