@@ -1,0 +1,330 @@
+"""The HTTP client every provider talks through: auth, JSON, retries, concurrency, paging.
+
+It knows nothing about any ESP's resources. A provider gives it a base URL, the value of
+its Authorization header and an `ErrorMapper` that turns a failed request into a
+`ProviderError` whose message tells the user what to do.
+
+The credential is held as a `SecretStr` and only written into the outgoing request by
+an `httpx.Auth` hook, so it never sits in the client's default headers, in a repr, in a
+log line or in an exception message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from reconciler.providers.base import ProviderError
+
+__all__ = [
+    "ErrorMapper",
+    "HttpClient",
+    "HttpFailure",
+    "JSONObject",
+    "Sleep",
+    "bearer",
+    "retry_after_seconds",
+]
+
+log = logging.getLogger(__name__)
+
+JSONObject = dict[str, Any]
+Sleep = Callable[[float], Awaitable[None]]
+
+#: Statuses worth another attempt: the server did not (or could not) process the request.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class HttpFailure:
+    """A request that failed for good, handed to the provider's `ErrorMapper`."""
+
+    method: str
+    path: str
+    #: What the request was for, in the provider's words (`renaming group "A"`).
+    context: str
+    attempts: int
+    #: None when no response came back at all (connection refused or dropped).
+    status: int | None = None
+    #: The parsed JSON body, or the start of the text when it was not JSON.
+    payload: Any = None
+    retry_after: float | None = None
+    #: The transport error's description when there was no response.
+    transport_error: str = ""
+
+
+ErrorMapper = Callable[[HttpFailure], ProviderError]
+
+
+def bearer(token: SecretStr) -> SecretStr:
+    """The Authorization header value for a bearer token, still secret."""
+    return SecretStr(f"Bearer {token.get_secret_value()}")
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Retry-After as seconds when it is an integer; HTTP-date forms are not used by ESPs."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    return None
+
+
+def default_error_mapper(failure: HttpFailure) -> ProviderError:
+    """A plain message for providers that have no mapper of their own."""
+    where = f"{failure.method} {failure.path}"
+    if failure.status is None:
+        return ProviderError(
+            f"{where} failed after {failure.attempts} attempts: {failure.transport_error}"
+        )
+    return ProviderError(f"{where} answered {failure.status}: {failure.payload!r}")
+
+
+class _HeaderAuth(httpx.Auth):
+    """Writes the secret header into each request at send time and nowhere else."""
+
+    def __init__(self, header: str, value: SecretStr) -> None:
+        self._header = header
+        self._value = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._header] = self._value.get_secret_value()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"_HeaderAuth({self._header}: **********)"
+
+
+class HttpClient:
+    """A typed JSON client over `httpx.AsyncClient` with bounded concurrency and retries.
+
+    `max_attempts` counts the first try. Waits between attempts grow as
+    `backoff * 2**n`, capped at `max_backoff`; a 429 with an integer Retry-After waits
+    exactly that long unless it exceeds `max_retry_wait`, in which case the failure is
+    reported at once so that the user can decide (the message says how long to wait).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        authorization: SecretStr | None = None,
+        auth_header: str = "Authorization",
+        headers: Mapping[str, str] | None = None,
+        max_concurrency: int = 10,
+        max_attempts: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_retry_wait: float = 180.0,
+        timeout: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+        error_mapper: ErrorMapper = default_error_mapper,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.max_attempts = max_attempts
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._max_retry_wait = max_retry_wait
+        self._sleep = sleep
+        self._map_error = error_mapper
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._request_count = 0
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=_HeaderAuth(auth_header, authorization) if authorization else None,
+            headers={"Accept": "application/json", **(headers or {})},
+            timeout=timeout,
+            transport=transport,
+            # The pool never needs more connections than requests we allow in flight.
+            limits=httpx.Limits(max_connections=max_concurrency),
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpClient(base_url={self.base_url!r}, requests={self._request_count})"
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far, every retry included: that is what rate limits count."""
+        return self._request_count
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # --- requests ---------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        context: str = "",
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response or raise the mapped `ProviderError`."""
+        method = method.upper()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send(method, path, params, json)
+            except httpx.TransportError as exc:
+                # Retried even for writes: a dropped connection on a create can at worst
+                # create a duplicate, which the next plan shows; giving up would leave
+                # the apply half done for a blip.
+                if attempt < self.max_attempts:
+                    await self._wait(self._backoff_for(attempt), method, path, repr(exc))
+                    continue
+                raise self._map_error(
+                    HttpFailure(method, path, context, attempt, transport_error=_describe(exc))
+                ) from None
+            if response.is_success:
+                return response
+            retry_after = retry_after_seconds(response)
+            if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
+                delay = retry_after if retry_after is not None else self._backoff_for(attempt)
+                if delay <= self._max_retry_wait:
+                    await self._wait(delay, method, path, str(response.status_code))
+                    continue
+            raise self._map_error(
+                HttpFailure(
+                    method,
+                    path,
+                    context,
+                    attempt,
+                    status=response.status_code,
+                    payload=_payload(response),
+                    retry_after=retry_after,
+                )
+            )
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        context: str = "",
+    ) -> Any:
+        """Like `request`, returning the parsed body (None for an empty one, e.g. 204)."""
+        response = await self.request(method, path, params=params, json=json, context=context)
+        if not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ProviderError(
+                f"{method} {path} answered {response.status_code} with a body that is not "
+                f"JSON; check that the base URL {self.base_url} points at the API"
+            ) from None
+
+    async def get(
+        self, path: str, *, params: Mapping[str, str | int] | None = None, context: str = ""
+    ) -> Any:
+        return await self.request_json("GET", path, params=params, context=context)
+
+    async def _send(
+        self, method: str, path: str, params: Mapping[str, str | int] | None, json: Any
+    ) -> httpx.Response:
+        # The semaphore covers one attempt only, so a request sleeping before its retry
+        # does not hold a slot that others could use.
+        async with self._semaphore:
+            self._request_count += 1
+            response = await self._client.request(
+                method, path, params=dict(params) if params else None, json=json
+            )
+            await response.aread()
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        return response
+
+    def _backoff_for(self, attempt: int) -> float:
+        return min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
+
+    async def _wait(self, delay: float, method: str, path: str, why: str) -> None:
+        log.info("%s %s: %s, retrying in %.1fs", method, path, why, delay)
+        await self._sleep(delay)
+
+    # --- paging -----------------------------------------------------------------------
+
+    async def pages(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        page_param: str = "page",
+        context: str = "",
+    ) -> AsyncIterator[list[JSONObject]]:
+        """Yield the `data` of each page of a page-numbered list, from page 1.
+
+        Stops when `links.next` is null or `meta.current_page` reaches `meta.last_page`;
+        a response with neither (not paginated) or an empty page also ends the list, so a
+        server that ignores `page` cannot make this loop forever.
+        """
+        page = 1
+        while True:
+            body = await self.get(
+                path, params={**(params or {}), page_param: page}, context=context
+            )
+            data, links, meta = _envelope(body)
+            yield data
+            has_next = links.get("next") is not None if "next" in links else None
+            current, last = meta.get("current_page"), meta.get("last_page")
+            at_last = int(current) >= int(last) if current is not None and last else None
+            if not data or has_next is False or at_last or (has_next is None and at_last is None):
+                return
+            page += 1
+
+    async def cursor_pages(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        cursor_param: str = "cursor",
+        context: str = "",
+    ) -> AsyncIterator[list[JSONObject]]:
+        """Yield the `data` of each page of a cursor list until `meta.next_cursor` is null."""
+        cursor: str | None = None
+        while True:
+            query: dict[str, str | int] = dict(params or {})
+            if cursor is not None:
+                query[cursor_param] = cursor
+            body = await self.get(path, params=query, context=context)
+            data, _links, meta = _envelope(body)
+            yield data
+            following = meta.get("next_cursor")
+            # A repeated cursor would loop forever; treat it as the end.
+            if not following or not data or following == cursor:
+                return
+            cursor = str(following)
+
+
+def _envelope(body: Any) -> tuple[list[JSONObject], JSONObject, JSONObject]:
+    if not isinstance(body, dict):
+        raise ProviderError(f"expected a JSON object with `data`, got {type(body).__name__}")
+    data = body.get("data") or []
+    links = body.get("links") or {}
+    meta = body.get("meta") or {}
+    return list(data), dict(links), dict(meta)
+
+
+def _payload(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

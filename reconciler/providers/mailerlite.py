@@ -1,0 +1,299 @@
+"""MailerLite (the "connect" API at https://connect.mailerlite.com/api).
+
+Manages custom fields, groups and segments. Segments can only be renamed and deleted:
+the API can neither create them nor read or write their filters, so a segmentation rule
+aimed at MailerLite is declared as a rule-driven group instead.
+
+Example configuration::
+
+    provider:
+      type: mailerlite
+      # An API key from Integrations → MailerLite API; read from the environment.
+      token: ${env:MAILERLITE_API_TOKEN}
+      # Optional, this is the default.
+      base_url: https://connect.mailerlite.com
+      # Optional: use the embedded local MailerLite stored in this file instead; no
+      # token is needed then.
+      # sandbox: .espform/sandbox.db
+
+Requests are the cost (about 120 a minute per account): `read` fetches the three lists
+at once with the largest page sizes, and `apply` sends independent writes through
+`POST /api/batch`, 50 at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import httpx
+
+from reconciler import __version__
+from reconciler.config.provider import MailerLiteProvider
+from reconciler.engine.plan import Action, Change
+from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
+from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderError
+from reconciler.providers.http import HttpClient, JSONObject, Sleep, bearer
+from reconciler.providers.mailerlite_batch import Step, Write, group_steps
+from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_token
+
+__all__ = ["MailerLite"]
+
+NAME = "mailerlite"
+
+#: The documented account caps, used as page sizes so that each list is one request.
+PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250}
+COLLECTION: dict[str, str] = {"field": "fields", "group": "groups", "segment": "segments"}
+
+
+class MailerLite:
+    """The MailerLite provider; see the module docstring for its configuration."""
+
+    name: ClassVar[str] = NAME
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        kinds=frozenset({"field", "group", "segment"}),
+        creatable=frozenset({"field", "group"}),
+        renamable=frozenset({"group", "segment"}),
+        deletable=frozenset({"field", "group", "segment"}),
+        create_hints={
+            "segment": (
+                "MailerLite's API cannot create segments. Declare a group with a `rule` "
+                "instead (a rule-driven group); espform keeps its members in step."
+            )
+        },
+    )
+
+    def __init__(
+        self,
+        config: MailerLiteProvider,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_attempts: int = 4,
+        sleep: Sleep = asyncio.sleep,
+        max_concurrency: int = 4,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        if config.token is None:
+            raise missing_token(config.credential_env)
+        self._errors = MailerLiteErrors(config.credential_env, config.base_url)
+        self._on_close = on_close
+        self._http = HttpClient(
+            config.base_url,
+            authorization=bearer(config.token),
+            # MailerLite asks for both on every request, bodiless GETs included.
+            headers={"Content-Type": "application/json", "User-Agent": f"espform/{__version__}"},
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            sleep=sleep,
+            transport=transport,
+            error_mapper=self._errors,
+        )
+
+    def __repr__(self) -> str:
+        return f"MailerLite(base_url={self._http.base_url!r})"
+
+    @property
+    def request_count(self) -> int:
+        return self._http.request_count
+
+    async def aclose(self) -> None:
+        try:
+            await self._http.aclose()
+        finally:
+            if self._on_close is not None:
+                self._on_close()
+
+    # --- read -------------------------------------------------------------------------
+
+    async def read(self) -> State:
+        kinds = ("field", "group", "segment")
+        tasks = [asyncio.ensure_future(self._list(kind)) for kind in kinds]
+        try:
+            lists = await asyncio.gather(*tasks)
+        except BaseException:
+            # One list failed: stop the others rather than leave them running unobserved.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        state = State(NAME)
+        for kind, items in zip(kinds, lists, strict=True):
+            state.extend(resource_from(kind, item) for item in items)
+        return state
+
+    async def _list(self, kind: str) -> list[JSONObject]:
+        items: list[JSONObject] = []
+        async for page in self._http.pages(
+            f"/api/{COLLECTION[kind]}",
+            params={"limit": PAGE_SIZE[kind]},
+            context=f"reading the {COLLECTION[kind]}",
+        ):
+            items.extend(page)
+        return items
+
+    # --- apply ------------------------------------------------------------------------
+
+    async def apply(
+        self, changes: Sequence[Change], progress: Progress | None = None
+    ) -> ApplyResult:
+        result = ApplyResult()
+        for unit in group_steps([plan_step(change) for change in changes]):
+            outcomes = await (self._run_batch(unit) if len(unit) > 1 else self._run_one(unit[0]))
+            for outcome in outcomes:
+                result.outcomes.append(outcome)
+                if progress is not None:
+                    progress(outcome)
+            if not all(outcome.ok for outcome in outcomes):
+                break
+        return result
+
+    async def _run_one(self, step: Step) -> list[Outcome]:
+        if step.problem:
+            return [Outcome(step.change, ok=False, error=step.problem)]
+        body: Any = None
+        for number, write in enumerate(step.writes):
+            try:
+                body = await self._http.request_json(
+                    write.method, f"/api/{write.path}", json=write.body, context=write.doing
+                )
+            except ProviderError as exc:
+                error = str(exc)
+                if number > 0 and step.change.action is Action.REPLACE:
+                    error = (
+                        f"{step.change.address} was deleted but could not be created again, "
+                        f"so it is missing now: {error}"
+                    )
+                return [Outcome(step.change, ok=False, error=error)]
+        return [succeeded(step.change, body)]
+
+    async def _run_batch(self, unit: list[Step]) -> list[Outcome]:
+        requests = [write.as_batch_request() for step in unit for write in step.writes]
+        try:
+            body = await self._http.request_json(
+                "POST",
+                "/api/batch",
+                json={"requests": requests},
+                context=f"sending a batch of {len(unit)} changes",
+            )
+        except ProviderError as exc:
+            # Whether any sub-request ran is unknown; reading the account again tells.
+            error = f"{exc} Some of the {len(unit)} changes of this batch may have been made."
+            return [Outcome(unit[0].change, ok=False, error=error)]
+        responses = body.get("responses") if isinstance(body, dict) else None
+        if not isinstance(responses, list) or len(responses) != len(unit):
+            error = (
+                f"MailerLite's batch answer did not list one result per change "
+                f"({len(unit)} sent). Run `espform plan` to see what was made."
+            )
+            return [Outcome(unit[0].change, ok=False, error=error)]
+        # The server has run every sub-request by now, so each one is reported, even
+        # those after a failure: the outcomes must say what the account now holds.
+        outcomes: list[Outcome] = []
+        for step, response in zip(unit, responses, strict=True):
+            code = int(response.get("code", 0)) if isinstance(response, dict) else 0
+            sub_body = response.get("body") if isinstance(response, dict) else None
+            if 200 <= code < 300:
+                outcomes.append(succeeded(step.change, sub_body))
+            else:
+                error = self._errors.describe(code, sub_body, doing=step.writes[0].doing)
+                outcomes.append(Outcome(step.change, ok=False, error=error))
+        return outcomes
+
+
+# --- mapping between the API and the model ------------------------------------------
+
+
+def resource_from(kind: str, data: JSONObject) -> Resource:
+    """A model resource from an API object; ids stay strings (they exceed 2**53)."""
+    remote_id = str(data["id"])
+    if kind == "field":
+        return Field(
+            address=Address.of(NAME, "field", str(data["key"])),
+            id=remote_id,
+            name=data.get("name"),
+            type=data.get("type"),
+            builtin=bool(data.get("is_default", False)),
+        )
+    address = Address.of(NAME, kind, str(data["name"]))
+    if kind == "group":
+        return Group(address=address, id=remote_id)
+    return Segment(address=address, id=remote_id)
+
+
+def plan_step(change: Change) -> Step:
+    """The API writes that carry out one change, or why it cannot be carried out."""
+    kind, action = change.kind, change.action
+    caps = MailerLite.capabilities
+    if kind not in caps.kinds:
+        return Step(change, problem=f"MailerLite does not manage {kind}s ({change.address}).")
+    collection = COLLECTION[kind]
+    remote_id = change.remote_id
+    if action is not Action.CREATE and remote_id is None:
+        return Step(change, problem=f"{change.address} has no MailerLite id to {action} it by.")
+    old = change.before.address if change.before is not None else change.address
+
+    if action is Action.CREATE:
+        if kind not in caps.creatable:
+            hint = caps.create_hints.get(kind, "")
+            return Step(change, problem=f"Cannot create {change.address}. {hint}".strip())
+        return _create(change, collection)
+    if action is Action.RENAME:
+        if kind not in caps.renamable:
+            return Step(change, problem=f"MailerLite cannot rename {kind}s ({old}).")
+        body = {"name": change.address.name}
+        doing = f'renaming {old} (id {remote_id}) to "{change.address.name}"'
+        return Step(change, (Write("PUT", f"{collection}/{remote_id}", body, doing),))
+    if action is Action.UPDATE:
+        new_name = getattr(change.after, "name", None)
+        if kind != "field" or new_name is None:
+            return Step(change, problem=f"MailerLite can change only a field's name ({old}).")
+        doing = f'renaming {old} (id {remote_id}) to "{new_name}"'
+        return Step(change, (Write("PUT", f"fields/{remote_id}", {"name": new_name}, doing),))
+    delete = Write("DELETE", f"{collection}/{remote_id}", None, f"deleting {old} (id {remote_id})")
+    if action is Action.DELETE:
+        return Step(change, (delete,))
+    if action is Action.REPLACE and kind == "field":
+        created = _create(change, collection)
+        return Step(change, (delete, *created.writes), created.problem)
+    return Step(change, problem=f"MailerLite cannot {action} {kind}s ({old}).")
+
+
+def _create(change: Change, collection: str) -> Step:
+    doing = f"creating {change.address}"
+    if collection == "groups":
+        return Step(change, (Write("POST", "groups", {"name": change.address.name}, doing),))
+    after = change.after
+    field_type = getattr(after, "type", None)
+    if field_type is None:
+        return Step(change, problem=f"{change.address} needs a type (text, number or date).")
+    name = getattr(after, "name", None) or change.address.name
+    return Step(change, (Write("POST", "fields", {"name": name, "type": field_type}, doing),))
+
+
+def succeeded(change: Change, body: Any) -> Outcome:
+    """The Outcome of a change MailerLite accepted, with the object it now holds."""
+    if change.action is Action.DELETE:
+        return Outcome(change, ok=True)
+    data = body.get("data") if isinstance(body, dict) else None
+    result = resource_from(change.kind, data) if isinstance(data, dict) else change.after
+    warning = ""
+    if (
+        change.kind == "field"
+        and change.action in (Action.CREATE, Action.REPLACE)
+        and result is not None
+        and result.key != change.address.name
+    ):
+        warning = key_mismatch(change, result.key)
+    return Outcome(change, ok=True, result=result, warning=warning)
+
+
+def key_mismatch(change: Change, got: str) -> str:
+    wanted = change.address.name
+    name = getattr(change.after, "name", None) or wanted
+    return (
+        f'MailerLite derived the key "{got}" from the name "{name}", not the declared key '
+        f'"{wanted}"; the field exists now as {change.address.renamed(got)}. Declare the '
+        f'key "{got}" in the configuration (or a name from which MailerLite derives '
+        f'"{wanted}"), otherwise the next plan will create the field again.'
+    )
