@@ -1,0 +1,14 @@
+"""The config dialects espform knows, selected by `provider.type`.
+
+Adding an ESP means adding its module (document model plus `build`) and one entry here;
+the loader itself does not change.
+"""
+
+from __future__ import annotations
+
+from reconciler.config import mailerlite
+from reconciler.config.document import Dialect
+
+DIALECTS: dict[str, Dialect] = {
+    mailerlite.DIALECT.type: mailerlite.DIALECT,
+}

@@ -1,0 +1,235 @@
+"""`load_config`: from a path to a validated `Config`, or every problem of the file at once.
+
+The steps: read the file; parse YAML with positions; pick the dialect from
+`provider.type`; refuse credentials written in clear; resolve `${...}` references;
+validate each top-level section against the dialect's document model; let the dialect
+run its semantic checks and build the desired State.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError, create_model
+from pydantic_core import ErrorDetails
+
+from reconciler.config.dialects import DIALECTS
+from reconciler.config.document import BuildContext, Dialect, DocumentModel
+from reconciler.config.interpolation import Interpolator, Reference, whole_reference
+from reconciler.config.messages import Translator, did_you_mean, kind_of, label
+from reconciler.config.model import Config
+from reconciler.config.yaml_source import DataPath, Positions, parse_yaml
+from reconciler.errors import ConfigError, Issue
+
+#: Stands in for a credential written in clear, so that it reaches no later step.
+_REDACTED = "<redacted>"
+
+_EXAMPLE = "provider: {type: mailerlite, token: ${env:MAILERLITE_API_TOKEN}}"
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Load and validate one config file.
+
+    `environ` defaults to the process environment. Raises `ConfigError` with every issue
+    found, each located as `file:line:col` with `file` written as `path` was given.
+    """
+    file = str(path)
+    text = _read(Path(path), file)
+    source, issues = parse_yaml(text, file)
+    if source is None:
+        raise ConfigError(issues)
+    positions = source.positions
+    data = source.data
+    if data is None:
+        raise ConfigError(
+            [
+                Issue(
+                    positions.start,
+                    f"the config file is empty; it needs at least a provider section, "
+                    f"e.g. `{_EXAMPLE}`",
+                )
+            ]
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [
+                *issues,
+                Issue(
+                    positions.value(()),
+                    f"the config must be a mapping of sections (provider, settings, ...), "
+                    f"got {kind_of(data)}",
+                ),
+            ]
+        )
+
+    # Absolute, so that paths derived from it survive a later change of folder.
+    base_dir = Path(path).parent.absolute()
+    dialect = _dialect(data, positions, issues)
+    credentials = _credentials(dialect, data, positions, issues) if dialect else {}
+    interpolator = Interpolator(
+        environ=os.environ if environ is None else environ,
+        base_dir=base_dir,
+        positions=positions,
+    )
+    data = interpolator.apply(data)
+    issues += interpolator.issues
+    if dialect is None:
+        raise ConfigError(issues)
+
+    hidden = set(interpolator.interpolated) | set(credentials) | set(dialect.secrets)
+    translator = Translator(dialect.document, positions, hidden, interpolator.unresolved)
+    document = _validate(dialect.document, data, translator, issues)
+    ctx = BuildContext(
+        file=file,
+        base_dir=base_dir,
+        positions=positions,
+        credentials=credentials,
+        unresolved=interpolator.unresolved,
+    )
+    desired = dialect.build(document, ctx)
+    issues += ctx.issues
+    if desired is None and not issues:  # a dialect must say why; never fail silently
+        issues.append(Issue(positions.start, f"{dialect.type}: the config cannot be used"))
+    if issues or desired is None:
+        raise ConfigError(_unique(issues))
+    return Config(
+        path=Path(path), provider=desired.provider, settings=desired.settings, desired=desired.state
+    )
+
+
+def _read(path: Path, file: str) -> str:
+    try:
+        # utf-8-sig: editors on Windows may start the file with a byte order mark.
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        reason = "config file not found"
+    except IsADirectoryError:
+        reason = "is a folder, not a config file"
+    except PermissionError:
+        reason = "config file cannot be read: permission denied"
+    except UnicodeDecodeError:
+        reason = "config file is not UTF-8 text"
+    except OSError as exc:
+        reason = f"config file cannot be read: {exc.strerror}"
+    raise ConfigError([Issue(None, f"{file}: {reason}")]) from None
+
+
+def _dialect(
+    data: dict[Hashable, Any], positions: Positions, issues: list[Issue]
+) -> Dialect | None:
+    known = sorted(DIALECTS)
+    provider = data.get("provider")
+    if "provider" not in data:
+        issues.append(
+            Issue(positions.start, f"missing required section 'provider'; add e.g. `{_EXAMPLE}`")
+        )
+        return None
+    if not isinstance(provider, dict):
+        issues.append(
+            Issue(
+                positions.value(("provider",)),
+                f"provider: expected a mapping with at least `type` ({', '.join(known)}), "
+                f"got {kind_of(provider)}",
+            )
+        )
+        return None
+    kind = provider.get("type")
+    if "type" not in provider:
+        issues.append(
+            Issue(
+                positions.key(("provider",)),
+                f"provider: missing required key 'type' (one of {', '.join(known)})",
+            )
+        )
+        return None
+    if not isinstance(kind, str) or kind not in DIALECTS:
+        shown = f"'{kind}'" if isinstance(kind, str) else kind_of(kind)
+        issues.append(
+            Issue(
+                positions.value(("provider", "type")),
+                f"unknown provider type {shown}; expected one of {', '.join(known)}"
+                f"{did_you_mean(kind, known)}",
+            )
+        )
+        return None
+    return DIALECTS[kind]
+
+
+def _credentials(
+    dialect: Dialect, data: dict[Hashable, Any], positions: Positions, issues: list[Issue]
+) -> dict[DataPath, Reference]:
+    """Check that each credential is a reference; return the references by path."""
+    found: dict[DataPath, Reference] = {}
+    for path, env in dialect.secrets.items():
+        parent = _parent(data, path)
+        if parent is None or parent.get(path[-1]) in (None, ""):
+            continue  # absent: whether it is required is the dialect's call
+        value = parent[path[-1]]
+        ref = whole_reference(value) if isinstance(value, str) else None
+        if ref is None:
+            # Never quote it: this is most likely a real secret pasted into the file.
+            issues.append(
+                Issue(
+                    positions.value(path),
+                    f"{label(path)} must not be written in clear in the config; write "
+                    f"`{path[-1]}: ${{env:{env}}}` and export {env} "
+                    "(or read it from a file with `${file:PATH}`)",
+                )
+            )
+            parent[path[-1]] = _REDACTED
+        else:
+            found[path] = ref
+    return found
+
+
+def _parent(data: dict[Hashable, Any], path: DataPath) -> dict[Hashable, Any] | None:
+    node: Any = data
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+@cache
+def _section_model(document: type[DocumentModel], name: str) -> type[DocumentModel]:
+    # A one-field model per section keeps pydantic's loc identical to the whole
+    # document's, while one broken section does not hide the checks of the others.
+    info = document.model_fields[name]
+    return create_model(
+        f"{document.__name__}_{name}", __base__=DocumentModel, **{name: (info.annotation, info)}
+    )
+
+
+def _validate(
+    document: type[DocumentModel],
+    data: dict[Hashable, Any],
+    translator: Translator,
+    issues: list[Issue],
+) -> DocumentModel:
+    for key in data:
+        if key not in document.model_fields:
+            issues.append(translator.unknown_key((key,)))
+    values: dict[str, Any] = {}
+    for name, info in document.model_fields.items():
+        values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+        if name not in data:
+            if info.is_required():
+                issues.append(translator.missing((name,)))
+            continue
+        errors: list[ErrorDetails] = []
+        try:
+            section = _section_model(document, name).model_validate({name: data[name]})
+            values[name] = getattr(section, name)
+        except ValidationError as exc:
+            errors = exc.errors()
+        # Outside the except block: the ValidationError (which quotes inputs) must not be
+        # chained onto the ConfigError raised later.
+        issues += translator.explain(errors)
+    return document.model_construct(**values)
+
+
+def _unique(issues: list[Issue]) -> list[Issue]:
+    return list(dict.fromkeys(issues))

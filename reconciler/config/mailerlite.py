@@ -1,0 +1,304 @@
+"""The MailerLite config file: its document model and its conversion to a desired State.
+
+```yaml
+provider:
+  type: mailerlite
+  token: ${env:MAILERLITE_API_TOKEN}
+settings:
+  prune: {groups: true}
+  ignore: ["Imported *"]
+fields:
+  partner_key: {name: Partner key, type: text}
+  total_sales: {type: number}
+  country: {name: Country of residence}   # built-in: type is always text
+groups:
+  Partners: {}
+  Gold Partners: {renamed_from: [Gold]}
+segments:
+  Engaged: {}
+```
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field as PydanticField
+from pydantic import SecretStr, StringConstraints
+
+from reconciler.config.document import (
+    BuildContext,
+    Desired,
+    Dialect,
+    DocumentModel,
+    Noun,
+    SettingsDocument,
+    name_type,
+    renamed_from_field,
+    renamed_from_type,
+)
+from reconciler.config.provider import MailerLiteProvider
+from reconciler.model import Address, Field, Group, Segment, Settings, State
+
+PROVIDER = "mailerlite"
+DEFAULT_BASE_URL = "https://connect.mailerlite.com"
+TOKEN_ENV = "MAILERLITE_API_TOKEN"
+#: Keys of the fields every MailerLite account has; all of type text.
+BUILTIN_FIELDS = ("name", "last_name", "company", "country", "city", "phone", "state", "z_i_p")
+
+FieldType = Literal["text", "number", "date"]
+FieldKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9_]+$", max_length=255),
+    Noun("field key", "use lowercase letters, digits and underscores, e.g. partner_key"),
+]
+FieldName = name_type("field name")
+GroupName = name_type("group name")
+SegmentName = name_type("segment name")
+GroupRenamedFrom = renamed_from_type("group name")
+SegmentRenamedFrom = renamed_from_type("segment name")
+
+
+class MailerLiteProviderDocument(DocumentModel):
+    """`provider:` for MailerLite."""
+
+    type: Literal["mailerlite"] = PydanticField(description="Selects MailerLite.")
+    token: SecretStr | None = PydanticField(
+        default=None,
+        description=(
+            "API token, always as a reference, never in clear: "
+            "`${env:MAILERLITE_API_TOKEN}` or `${file:PATH}`. Not needed with `sandbox`."
+        ),
+    )
+    base_url: Annotated[
+        str,
+        StringConstraints(pattern=r"^https?://[^\s/]+\S*$"),
+        Noun("base_url", "an http(s) URL such as https://connect.mailerlite.com"),
+    ] = PydanticField(
+        default=DEFAULT_BASE_URL,
+        description="Root of the API; `/api/...` paths are appended to it.",
+    )
+    sandbox: Annotated[str, StringConstraints(min_length=1), Noun("sandbox path")] | None = (
+        PydanticField(
+            default=None,
+            description=(
+                "Use the embedded local sandbox stored in this file (relative to the "
+                "config file's folder) instead of the real MailerLite."
+            ),
+        )
+    )
+
+
+class FieldDocument(DocumentModel):
+    """One custom or built-in field, keyed by its field key."""
+
+    name: FieldName | None = PydanticField(
+        default=None, description="Display name; field names must be unique in an account."
+    )
+    type: FieldType | None = PydanticField(
+        default=None,
+        description=(
+            "Value type; required for custom fields, optional (and always text) for the "
+            "built-in ones. It cannot change in place: a change deletes the field's values."
+        ),
+    )
+
+
+class GroupDocument(DocumentModel):
+    """One group, keyed by its name."""
+
+    # A later change adds `rule:` here (rule-driven membership).
+    renamed_from: GroupRenamedFrom = renamed_from_field("group")
+
+
+class SegmentDocument(DocumentModel):
+    """One segment, keyed by its name. The API cannot create segments nor set their
+    filters: declare existing ones to rename them or to protect them from pruning."""
+
+    renamed_from: SegmentRenamedFrom = renamed_from_field("segment")
+
+
+class MailerLitePrune(DocumentModel):
+    """Kinds whose remote objects that are not declared get deleted."""
+
+    fields: bool = PydanticField(default=False, description="Delete undeclared custom fields.")
+    groups: bool = PydanticField(default=False, description="Delete undeclared groups.")
+    segments: bool = PydanticField(default=False, description="Delete undeclared segments.")
+
+
+class MailerLiteSettings(SettingsDocument):
+    """`settings:` for MailerLite."""
+
+    prune: MailerLitePrune | None = PydanticField(
+        default=None,
+        description="Which kinds espform owns entirely; by default undeclared objects stay.",
+    )
+
+
+class MailerLiteDocument(DocumentModel):
+    """A config file for one MailerLite account."""
+
+    provider: MailerLiteProviderDocument = PydanticField(description="How to reach the account.")
+    settings: MailerLiteSettings | None = PydanticField(
+        default=None, description="Ownership and safety settings."
+    )
+    fields: dict[FieldKey, FieldDocument | None] | None = PydanticField(
+        default=None, description="Fields by field key (the key never changes, the name may)."
+    )
+    groups: dict[GroupName, GroupDocument | None] | None = PydanticField(
+        default=None, description="Groups by name."
+    )
+    segments: dict[SegmentName, SegmentDocument | None] | None = PydanticField(
+        default=None, description="Existing segments by name."
+    )
+
+
+# --- Conversion -------------------------------------------------------------------------
+
+
+def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
+    provider = _provider(doc.provider, ctx) if doc.provider is not None else None
+    state = State(PROVIDER)
+    _fields(doc.fields or {}, ctx, state)
+    _renamable(Group, "group", doc.groups or {}, ctx, state)
+    _renamable(Segment, "segment", doc.segments or {}, ctx, state)
+    settings = _settings(doc.settings)
+    if provider is None:
+        return None
+    return Desired(provider, settings, state)
+
+
+def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteProvider | None:
+    sandbox: Path | None = None
+    if doc.sandbox is not None:
+        # Absolute (base_dir is) and normalised, so it holds if the CLI changes folder.
+        sandbox = Path(os.path.normpath(ctx.base_dir / Path(doc.sandbox).expanduser()))
+    env = ctx.credential_env("provider", "token")
+    if doc.token is None and sandbox is None:
+        ctx.error(
+            ctx.key("provider"),
+            f"provider: a token is required unless `sandbox` is set; add "
+            f"`token: ${{env:{TOKEN_ENV}}}` and export {TOKEN_ENV}",
+        )
+        return None
+    unresolved = ("provider", "token") in ctx.unresolved
+    if doc.token is not None and not doc.token.get_secret_value() and not unresolved:
+        ref = ctx.credentials.get(("provider", "token"))
+        if ref is None:
+            reason = f"write `token: ${{env:{TOKEN_ENV}}}`"
+        elif ref.scheme == "env":
+            reason = f"environment variable {ref.argument} is set but empty"
+        else:
+            reason = f"secret file '{ref.argument}' is empty"
+        ctx.error(ctx.value("provider", "token"), f"provider.token is empty: {reason}")
+        return None
+    return MailerLiteProvider(
+        type="mailerlite",
+        token=doc.token,
+        base_url=doc.base_url.rstrip("/"),
+        sandbox=sandbox,
+        credential_env=env,
+    )
+
+
+def _fields(fields: dict[str, FieldDocument | None], ctx: BuildContext, state: State) -> None:
+    named: dict[str, str] = {}
+    for key, entry in fields.items():
+        doc = entry or FieldDocument()
+        builtin = key in BUILTIN_FIELDS
+        field_type = doc.type
+        if builtin:
+            if field_type not in (None, "text"):
+                ctx.error(
+                    ctx.value("fields", key, "type"),
+                    f"built-in field '{key}' is always of type text; remove `type` or set it "
+                    "to text",
+                )
+            field_type = "text"
+        elif field_type is None:
+            ctx.error(
+                ctx.key("fields", key),
+                f"custom field '{key}' needs a type: text, number or date (e.g. `{{type: text}}`)",
+            )
+        if doc.name is not None and ("fields", key, "name") not in ctx.unresolved:
+            first = named.setdefault(doc.name, key)
+            if first != key:
+                line = ctx.value("fields", first, "name").line
+                ctx.error(
+                    ctx.value("fields", key, "name"),
+                    f"field name '{doc.name}' is already used by field '{first}' (line {line}); "
+                    "MailerLite requires unique field names",
+                )
+        state.add(
+            Field(
+                address=Address.of(PROVIDER, "field", key),
+                name=doc.name,
+                type=field_type,
+                builtin=builtin,
+                source=ctx.key("fields", key),
+            )
+        )
+
+
+def _renamable(
+    resource: type[Group] | type[Segment],
+    kind: str,
+    entries: dict[str, GroupDocument | None] | dict[str, SegmentDocument | None],
+    ctx: BuildContext,
+    state: State,
+) -> None:
+    section = f"{kind}s"
+    claimed: dict[str, str] = {}
+    for name, entry in entries.items():
+        old_names = tuple(entry.renamed_from) if entry is not None else ()
+        for index, old in enumerate(old_names):
+            where = ctx.value(section, name, "renamed_from", index)
+            if old == name:
+                ctx.error(where, f"{kind} '{name}' lists its own name in renamed_from")
+            elif old in entries:
+                line = ctx.key(section, old).line
+                ctx.error(
+                    where,
+                    f"'{old}' in renamed_from of {kind} '{name}' is also declared as a {kind} "
+                    f"(line {line}); keep only one of them",
+                )
+            elif old in claimed:
+                other = claimed[old]
+                if other == name:
+                    ctx.error(where, f"'{old}' is listed twice in renamed_from of {kind} '{name}'")
+                else:
+                    line = ctx.key(section, other).line
+                    ctx.error(
+                        where,
+                        f"'{old}' is in renamed_from of both {kind} '{other}' (line {line}) and "
+                        f"{kind} '{name}'; an old {kind} can become only one new {kind}",
+                    )
+            else:
+                claimed[old] = name
+        state.add(
+            resource(
+                address=Address.of(PROVIDER, kind, name),
+                renamed_from=old_names,
+                source=ctx.key(section, name),
+            )
+        )
+
+
+def _settings(doc: MailerLiteSettings | None) -> Settings:
+    doc = doc or MailerLiteSettings()
+    prune = doc.prune or MailerLitePrune()
+    kinds = {"field": prune.fields, "group": prune.groups, "segment": prune.segments}
+    return Settings(
+        prune=frozenset(kind for kind, on in kinds.items() if on),
+        ignore=tuple(doc.ignore),
+    )
+
+
+DIALECT = Dialect(
+    type=PROVIDER,
+    document=MailerLiteDocument,
+    secrets={("provider", "token"): TOKEN_ENV},
+    build=build,
+)
