@@ -51,6 +51,11 @@ class SandboxRequest:
         return json.loads(self.body)
 
 
+#: A SandboxResponse with this status means "close the connection without answering";
+#: the transport raises httpx.RemoteProtocolError and the server hangs up (fault injection).
+DROP_CONNECTION = 0
+
+
 @dataclass
 class SandboxResponse:
     status: int
@@ -74,6 +79,15 @@ class SandboxResponse:
     @classmethod
     def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> SandboxResponse:
         return cls(status=status, body=b"", headers=dict(headers or {}))
+
+    @classmethod
+    def dropped(cls) -> SandboxResponse:
+        """A response that is never sent: the connection is closed instead."""
+        return cls(status=DROP_CONNECTION)
+
+    @property
+    def is_dropped(self) -> bool:
+        return self.status == DROP_CONNECTION
 
     def payload(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -111,6 +125,14 @@ class Router:
                 path_known = True
         return False if path_known else None
 
+    def methods_for(self, path: str) -> list[str]:
+        """The methods routed for this path, in registration order (for 405 answers)."""
+        methods: list[str] = []
+        for route_method, regex, _handler in self._routes:
+            if regex.match(path) and route_method not in methods:
+                methods.append(route_method)
+        return methods
+
 
 def open_app(flavor: str, db_path: str | Path, **options: Any) -> SandboxApp:
     """Open (creating if needed) a sandbox account of the given flavor stored at db_path."""
@@ -121,4 +143,8 @@ def open_app(flavor: str, db_path: str | Path, **options: Any) -> SandboxApp:
             f"unknown sandbox flavor {flavor!r}; choose one of: {', '.join(sorted(FLAVORS))}"
         ) from None
     module = importlib.import_module(module_name)
-    return module.create_app(Path(db_path), **options)
+    path = Path(db_path)
+    if str(db_path) != ":memory:":
+        # A sandbox path in a config is usually inside a fresh `.espform/` folder.
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return module.create_app(path, **options)
