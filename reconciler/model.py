@@ -161,6 +161,94 @@ class Segment(Resource):
     )
 
 
+# --- Mailchimp ------------------------------------------------------------------------
+#
+# Nested settings (an audience's `contact`, a merge field's `options`) are plain JSON
+# mappings: only the keys a declaration gives are compared (see engine.compare.project).
+
+
+@dataclass(frozen=True, kw_only=True)
+class Audience(Resource):
+    """A Mailchimp audience (a "list" in the API); its address name is the audience name."""
+
+    kind: ClassVar[str] = "audience"
+    delete_loses: ClassVar[str] = (
+        "deletes the audience with every contact, unsubscribe and report; it cannot be undone"
+    )
+
+    contact: dict[str, Any] | None = None
+    permission_reminder: str | None = None
+    campaign_defaults: dict[str, Any] | None = None
+    email_type_option: bool | None = None
+    double_optin: bool | None = None
+    use_archive_bar: bool | None = None
+    notify_on_subscribe: str | None = None
+    notify_on_unsubscribe: str | None = None
+    marketing_permissions: bool | None = None
+    visibility: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MergeField(Resource):
+    """An audience field; its address name is the merge *tag* (`CTYPE`)."""
+
+    kind: ClassVar[str] = "merge_field"
+    replace_on: ClassVar[frozenset[str]] = frozenset({"type"})
+    replace_reason: ClassVar[str] = (
+        "the API cannot change a merge field's type; it must be deleted and created "
+        "again, which erases its value on every contact"
+    )
+    delete_loses: ClassVar[str] = "erases this field's value on every contact"
+
+    name: str | None = None
+    type: str | None = None
+    required: bool | None = None
+    public: bool | None = None
+    default_value: str | None = None
+    options: dict[str, Any] | None = None
+    help_text: str | None = None
+    display_order: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterestCategory(Resource):
+    """A group title ("Pet type"); its address name is the title."""
+
+    kind: ClassVar[str] = "interest_category"
+    delete_loses: ClassVar[str] = "removes its interests and every contact's choices in them"
+
+    type: str | None = None
+    display_order: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Interest(Resource):
+    """A group name within a category ("Dog"); child of an InterestCategory address."""
+
+    kind: ClassVar[str] = "interest"
+    delete_loses: ClassVar[str] = "removes every contact's choice of this interest"
+
+    display_order: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tag(Resource):
+    """A tag (a static segment in the API); its address name is the tag name."""
+
+    kind: ClassVar[str] = "tag"
+    delete_loses: ClassVar[str] = "removes the tag from every contact that has it"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SavedSegment(Resource):
+    """A saved segment with conditions, in the canonical form of `reconciler.conditions`."""
+
+    kind: ClassVar[str] = "segment"
+
+    match: str | None = None
+    conditions: tuple[dict[str, Any], ...] | None = None
+
+
 # --- Ownership ------------------------------------------------------------------------
 
 

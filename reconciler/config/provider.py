@@ -27,5 +27,16 @@ class MailerLiteProvider(_ProviderBase):
     base_url: str = "https://connect.mailerlite.com"
 
 
-#: Grows into a discriminated union on `type` as providers are added.
-ProviderConfig = MailerLiteProvider
+class MailchimpProvider(_ProviderBase):
+    """Mailchimp Marketing API v3. `/3.0/...` paths are appended to base_url."""
+
+    type: Literal["mailchimp"]
+    api_key: SecretStr | None = None
+    #: Default: `https://{dc}.api.mailchimp.com`, the data center taken from the key's
+    #: `-usNN` suffix (the loader fills it in).
+    base_url: str | None = None
+    #: Mailchimp allows 10 simultaneous connections per key, shared by every app using it.
+    max_connections: int = Field(default=8, ge=1, le=10)
+
+
+ProviderConfig = MailerLiteProvider | MailchimpProvider
