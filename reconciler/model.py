@@ -117,6 +117,10 @@ class Resource:
         """Identity within its parent: a group's name, a field's key, a merge tag."""
         return self.address.name
 
+    def references(self) -> tuple[Address, ...]:
+        """Other resources this one needs to exist (a segment's tags and interests)."""
+        return ()
+
     def attributes(self) -> dict[str, Any]:
         """The managed attributes, i.e. what the engine compares."""
         return {
@@ -247,6 +251,23 @@ class SavedSegment(Resource):
 
     match: str | None = None
     conditions: tuple[dict[str, Any], ...] | None = None
+
+    def references(self) -> tuple[Address, ...]:
+        audience = self.address.parent
+        if audience is None:
+            return ()
+        found: list[Address] = []
+        for condition in self.conditions or ():
+            value, field_ = condition.get("value"), condition.get("field")
+            if isinstance(value, dict) and "tag" in value:
+                found.append(audience.child("tag", value["tag"]))
+            if isinstance(field_, dict) and "interest_category" in field_:
+                category = audience.child("interest_category", field_["interest_category"])
+                found.append(category)
+                for item in value if isinstance(value, list) else ():
+                    if isinstance(item, dict) and "interest" in item:
+                        found.append(category.child("interest", item["interest"]))
+        return tuple(found)
 
 
 # --- Ownership ------------------------------------------------------------------------

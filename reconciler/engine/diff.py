@@ -77,6 +77,7 @@ def diff(desired: State, observed: State, settings: Settings, capabilities: Capa
                 changes.append(change)
 
     _prune(observed, claimed, parent_map, settings, capabilities, plan, changes)
+    issues.extend(_check_references(desired, observed, parent_map, changes))
     if issues:
         raise PlanError(issues)
     plan.changes = order_changes(changes)
@@ -139,6 +140,50 @@ def _compare(want: Resource, have: Resource) -> Change | None:
     if changed:
         return Change(want.address, Action.UPDATE, have, want, changed)
     return None
+
+
+def _check_references(
+    desired: State,
+    observed: State,
+    parent_map: dict[Address | None, Address | None],
+    changes: list[Change],
+) -> list[Issue]:
+    """Every object a declaration refers to must be declared or already in the account,
+    and must not be deleted by this plan."""
+    declared = {r.address for r in desired}
+    present = {r.address for r in observed}
+    doomed = {c.address for c in changes if c.action is Action.DELETE}
+    issues = []
+    for resource in desired:
+        for ref in resource.references():
+            remote = _remote_address(ref, parent_map)
+            what = f'{resource.kind} "{resource.key}" refers to {ref.kind} "{ref.name}"'
+            if ref not in declared and remote not in present:
+                issues.append(
+                    Issue(
+                        resource.source,
+                        f"{what}, which is neither declared nor present in the account; "
+                        f"declare it under {ref.kind}s or fix the name",
+                    )
+                )
+            elif ref not in declared and remote in doomed:
+                issues.append(
+                    Issue(
+                        resource.source,
+                        f"{what}, which settings.prune would delete; declare it under "
+                        f"{ref.kind}s to keep it",
+                    )
+                )
+    return issues
+
+
+def _remote_address(address: Address, parent_map: dict[Address | None, Address | None]) -> Address:
+    """Where a declared address lives in the account now (its parents may be renamed)."""
+    parent = address.parent
+    if parent is None:
+        return address
+    remote_parent = parent_map.get(parent) or _remote_address(parent, parent_map)
+    return remote_parent.child(address.kind, address.name)
 
 
 def _prune(

@@ -209,3 +209,126 @@ def test_one_remote_object_is_claimed_once():
         ("rename", "X"),
         ("create", "Y"),
     ]
+
+
+# --- Nested resources and references (Mailchimp-shaped) ---------------------------------
+
+MC_CAPS = Capabilities(
+    kinds=frozenset({"audience", "merge_field", "tag", "segment"}),
+    creatable=frozenset({"audience", "merge_field", "tag", "segment"}),
+    renamable=frozenset({"audience", "merge_field", "tag", "segment"}),
+    deletable=frozenset({"audience", "merge_field", "tag", "segment"}),
+)
+
+
+def mc(*parts: tuple[str, str]) -> Address:
+    return Address("mailchimp", parts)
+
+
+AUD = ("audience", "Pets")
+
+
+def test_children_of_a_renamed_parent_are_matched_under_its_old_name():
+    from reconciler.model import Audience, MergeField
+
+    desired = State(
+        "mailchimp",
+        [
+            Audience(address=mc(("audience", "Pet Owners")), renamed_from=("Pets",)),
+            MergeField(
+                address=mc(("audience", "Pet Owners"), ("merge_field", "CTYPE")), name="Type"
+            ),
+        ],
+    )
+    observed = State(
+        "mailchimp",
+        [
+            Audience(address=mc(AUD), id="a1"),
+            MergeField(address=mc(AUD, ("merge_field", "CTYPE")), name="Type", id="3"),
+        ],
+    )
+    plan = diff(desired, observed, Settings(), MC_CAPS)
+    assert [(c.action.value, str(c.address)) for c in plan.changes] == [
+        ("rename", 'mailchimp.audience["Pet Owners"]')
+    ]
+
+
+def test_children_of_a_pruned_parent_go_with_it():
+    from reconciler.model import Audience, MergeField
+
+    observed = State(
+        "mailchimp",
+        [
+            Audience(address=mc(AUD), id="a1"),
+            MergeField(address=mc(AUD, ("merge_field", "CTYPE")), id="3"),
+        ],
+    )
+    plan = diff(
+        State("mailchimp"),
+        observed,
+        Settings(prune=frozenset({"audience", "merge_field"})),
+        MC_CAPS,
+    )
+    assert [(c.action.value, c.kind) for c in plan.changes] == [("delete", "audience")]
+    assert plan.changes[0].destructive and "cannot be undone" in plan.changes[0].reason
+
+
+def segment_on(tag: str):
+    from reconciler.model import SavedSegment
+
+    return SavedSegment(
+        address=mc(AUD, ("segment", "Dogs")),
+        match="all",
+        conditions=(
+            {
+                "condition_type": "StaticSegment",
+                "field": "static_segment",
+                "op": "static_is",
+                "value": {"tag": tag},
+            },
+        ),
+        source=HERE,
+    )
+
+
+def test_a_reference_to_a_tag_that_exists_nowhere_is_an_error():
+    from reconciler.model import Audience
+
+    desired = State("mailchimp", [Audience(address=mc(AUD)), segment_on("Dog owner")])
+    with pytest.raises(PlanError) as err:
+        diff(desired, State("mailchimp", [Audience(address=mc(AUD), id="a1")]), Settings(), MC_CAPS)
+    assert (
+        'espform.yaml:7:3: segment "Dogs" refers to tag "Dog owner", which is neither declared'
+        in str(err.value)
+    )
+
+
+def test_a_reference_to_an_undeclared_remote_tag_is_fine_unless_pruned():
+    from reconciler.model import Audience, Tag
+
+    desired = State("mailchimp", [Audience(address=mc(AUD)), segment_on("Dog owner")])
+    observed = State(
+        "mailchimp",
+        [Audience(address=mc(AUD), id="a1"), Tag(address=mc(AUD, ("tag", "Dog owner")), id="7")],
+    )
+    plan = diff(desired, observed, Settings(), MC_CAPS)
+    assert [c.kind for c in plan.changes] == ["segment"]
+    with pytest.raises(PlanError, match=r"settings\.prune would delete"):
+        diff(desired, observed, Settings(prune=frozenset({"tag"})), MC_CAPS)
+
+
+def test_a_tag_declared_in_the_same_plan_is_created_before_the_segment():
+    from reconciler.model import Audience, Tag
+
+    desired = State(
+        "mailchimp",
+        [
+            Audience(address=mc(AUD)),
+            segment_on("Dog owner"),
+            Tag(address=mc(AUD, ("tag", "Dog owner"))),
+        ],
+    )
+    plan = diff(
+        desired, State("mailchimp", [Audience(address=mc(AUD), id="a1")]), Settings(), MC_CAPS
+    )
+    assert [c.kind for c in plan.changes] == ["tag", "segment"]
