@@ -1,0 +1,25 @@
+"""The `espform` command. It only wires: config -> provider -> engine -> render."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler import __version__
+from reconciler.cli.apply import apply
+from reconciler.cli.plan import plan
+from reconciler.cli.sandbox import sandbox
+from reconciler.cli.validate import validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="espform")
+def main() -> None:
+    """Manage an email service provider account (MailerLite, Mailchimp) as code.
+
+    Exit codes: 0 success or no changes, 1 error, 2 changes present (plan
+    --detailed-exitcode).
+    """
+
+
+for command in (validate, plan, apply, sandbox):
+    main.add_command(command)
