@@ -23,6 +23,10 @@ def make_server(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> Thre
                 self.command, url.path, url.query, dict(self.headers.items()), body
             )
             response = app.handle(request)
+            if response.is_dropped:
+                # Hang up without a status line, like a crashed upstream or a reset socket.
+                self.close_connection = True
+                return
             self.send_response(response.status)
             for name, value in response.headers.items():
                 if name.lower() != "content-length":

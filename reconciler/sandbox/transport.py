@@ -20,6 +20,11 @@ def _to_sandbox(request: httpx.Request, body: bytes) -> SandboxRequest:
 
 
 def _to_httpx(response: SandboxResponse, request: httpx.Request) -> httpx.Response:
+    if response.is_dropped:
+        # What httpx raises when a real server closes the socket without answering.
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
     return httpx.Response(
         response.status, headers=response.headers, content=response.body, request=request
     )

@@ -1,32 +1,14 @@
-"""The MailerLite provider against the embedded sandbox: the same code path as the real API.
-
-Skipped while the sandbox's MailerLite flavor is not importable.
-"""
+"""The MailerLite provider against the embedded sandbox: the same code path as the real API."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-import pytest
 from provider_support import SleepRecorder, config, create_field, create_group, delete, rename, run
 
 from reconciler.model import State
 from reconciler.providers.base import ApplyResult
 from reconciler.providers.registry import create_provider
-
-
-def _sandbox_available() -> bool:
-    try:
-        module = importlib.import_module("reconciler.sandbox.mailerlite")
-    except ImportError:
-        return False
-    return hasattr(module, "create_app")
-
-
-pytestmark = pytest.mark.skipif(
-    not _sandbox_available(), reason="the MailerLite sandbox flavor is not available"
-)
 
 
 def test_apply_then_read_round_trips_through_the_sandbox(tmp_path: Path) -> None:
