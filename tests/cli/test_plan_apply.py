@@ -184,3 +184,35 @@ def test_plan_and_apply_over_loopback_against_sandbox_serve(served_sandbox, writ
     assert wrong.exit_code == 1
     assert "MAILERLITE_API_TOKEN" in wrong.output
     assert "wrong-token" not in wrong.output and "s3cret-token" not in wrong.output
+
+
+@pytest.mark.serve
+def test_official_sdk_sees_what_espform_applied_through_sandbox_serve(
+    served_sandbox, write_config, espform
+):
+    """The command users run (`espform sandbox serve`), espform and the SDK side by side."""
+    import mailerlite
+
+    config = write_config(
+        f"""
+        provider:
+          type: mailerlite
+          token: ${{env:MAILERLITE_API_TOKEN}}
+          base_url: {served_sandbox}
+        groups:
+          Partners: {{}}
+        """
+    )
+    env = {"MAILERLITE_API_TOKEN": "s3cret-token"}
+    assert espform("apply", "-c", config, "--auto-approve", env=env).exit_code == 0
+
+    sdk = mailerlite.Client({"api_key": "s3cret-token", "timeout": 10})
+    sdk.api_client.HOST = f"{served_sandbox}/"
+    (group,) = sdk.groups.list(limit=10, page=1)["data"]
+    assert group["name"] == "Partners"
+    sdk.subscribers.create("partner@example.com", groups=[group["id"]])
+    sdk.groups.update(int(group["id"]), "Partners (renamed by hand)")
+
+    drifted = espform("plan", "-c", config, env=env)
+    assert 'mailerlite.group["Partners"] will be created' in drifted.output
+    assert 'mailerlite.group["Partners (renamed by hand)"]' in drifted.output  # not managed
