@@ -13,7 +13,7 @@ behaviour was chosen (see `routes_*`, `subscriber_writes`, `keys`, `routes_batch
 Choices on points the reference leaves open, in short: every list's largest `limit` is
 1000 (over it: 422); a body that is not valid JSON counts as empty input (422 for the
 missing keys, as Laravel does); group names may repeat, field names may not (ignoring
-case); built-in fields cannot be renamed or deleted (422); derived field keys that
+case); built-in fields can be renamed but not deleted (422); derived field keys that
 collide get `_2`, `_3`, ...; unsubscribed/bounced/junk subscribers keep their status
 when the API asks for active; a batch counts once against the per-minute budget.
 
