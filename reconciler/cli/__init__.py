@@ -6,6 +6,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.apply import apply
+from reconciler.cli.drift import drift
 from reconciler.cli.plan import plan
 from reconciler.cli.sandbox import sandbox
 from reconciler.cli.validate import validate
@@ -17,9 +18,9 @@ def main() -> None:
     """Manage an email service provider account (MailerLite, Mailchimp) as code.
 
     Exit codes: 0 success or no changes, 1 error, 2 changes present (plan
-    --detailed-exitcode).
+    --detailed-exitcode) or drift found (drift).
     """
 
 
-for command in (validate, plan, apply, sandbox):
+for command in (validate, plan, apply, drift, sandbox):
     main.add_command(command)

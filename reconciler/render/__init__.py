@@ -1,1 +1,1 @@
-"""Plan renderers: human text, and a versioned JSON document for machines."""
+"""Plan and drift renderers: human text, Markdown for PR comments, versioned JSON."""

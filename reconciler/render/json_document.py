@@ -1,6 +1,8 @@
-"""The plan as a versioned JSON document: what `plan --format json` prints.
+"""Plans and drift reports as versioned JSON documents, for machines.
 
-Consumers should check `format_version`; fields are only ever added within a major version.
+`plan --format json` prints exactly the document `plan --out FILE` saves, so a CI job
+can keep one artifact for both reading and applying. Consumers should check `document`
+and `format_version`; fields are only ever added within a major version.
 """
 
 from __future__ import annotations
@@ -9,40 +11,86 @@ import json
 from typing import Any
 
 from reconciler import __version__
-from reconciler.engine.plan import Action, Plan
+from reconciler.engine.fingerprint import PlanOrigin
+from reconciler.engine.plan import Action, Change, Plan
+from reconciler.render.drift import DriftReport
 from reconciler.render.values import resource_document
 
 FORMAT_VERSION = "1.0"
+#: Marks espform's own documents, so a foreign JSON file is told apart from a damaged one.
+PLAN_DOCUMENT = "espform-plan"
+DRIFT_DOCUMENT = "espform-drift"
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
+def plan_document(plan: Plan, origin: PlanOrigin) -> dict[str, Any]:
     counts = plan.counts()
     return {
+        "document": PLAN_DOCUMENT,
         "format_version": FORMAT_VERSION,
         "espform_version": __version__,
         "provider": plan.provider,
+        "target": origin.target,
+        "config_digest": origin.config_digest,
+        "fingerprints": dict(origin.fingerprints),
         "summary": {action.value: counts[action] for action in Action},
-        "changes": [
-            {
-                "address": str(change.address),
-                "kind": change.kind,
-                "action": change.action.value,
-                "id": change.remote_id,
-                "before": resource_document(change.before),
-                "after": resource_document(change.after),
-                "attributes": [
-                    {"attribute": a.attribute, "before": a.before, "after": a.after}
-                    for a in change.attributes
-                ],
-                "destructive": change.destructive,
-                "reason": change.reason or None,
-            }
-            for change in plan.changes
-        ],
+        "changes": [change_document(change) for change in plan.changes],
         "unmanaged": [str(r.address) for r in plan.unmanaged],
         "ignored": [str(r.address) for r in plan.ignored],
     }
 
 
-def render_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False)
+def change_document(change: Change) -> dict[str, Any]:
+    """One change as plain JSON data; also what a saved change is compared by."""
+    document = {
+        "address": str(change.address),
+        "kind": change.kind,
+        "action": change.action.value,
+        "id": change.remote_id,
+        "before": resource_document(change.before),
+        "after": resource_document(change.after),
+        "attributes": [
+            {"attribute": a.attribute, "before": a.before, "after": a.after}
+            for a in change.attributes
+        ],
+        "destructive": change.destructive,
+        "reason": change.reason or None,
+    }
+    # Through JSON and back, so tuples read as lists exactly as in a saved file.
+    normalized: dict[str, Any] = json.loads(json.dumps(document, ensure_ascii=False))
+    return normalized
+
+
+def drift_document(report: DriftReport, origin: PlanOrigin) -> dict[str, Any]:
+    """The drift report; `before` is the account, `after` what the config declares."""
+    return {
+        "document": DRIFT_DOCUMENT,
+        "format_version": FORMAT_VERSION,
+        "espform_version": __version__,
+        "provider": report.provider,
+        "target": origin.target,
+        "config_digest": origin.config_digest,
+        "drifted": report.drifted,
+        "unmanaged_is_drift": report.unmanaged_is_drift,
+        "summary": {
+            "changed": len(report.changed),
+            "missing": len(report.missing),
+            "unexpected": len(report.unexpected),
+            "unmanaged": len(report.unmanaged),
+        },
+        "changed": [change_document(c) for c in report.changed],
+        "missing": [change_document(c) for c in report.missing],
+        "unexpected": [change_document(c) for c in report.unexpected],
+        "unmanaged": [str(r.address) for r in report.unmanaged],
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def render_json(plan: Plan, origin: PlanOrigin) -> str:
+    return dumps(plan_document(plan, origin))
+
+
+def render_drift_json(report: DriftReport, origin: PlanOrigin) -> str:
+    return dumps(drift_document(report, origin))

@@ -32,16 +32,26 @@ _VERB = {
 }
 
 
-def render_plan(plan: Plan, *, color: bool = False) -> str:
+Paint = Callable[..., str]
+
+
+def painter(color: bool) -> Paint:
+    """`paint(text, fg=None, bold=False)`: styled when writing to a terminal, else plain."""
+
     def paint(text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if color else text
 
+    return paint
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    paint = painter(color)
     lines: list[str] = []
     if plan.changes:
         lines.append("espform will perform the following actions:")
         lines.append("")
         for change in plan.changes:
-            lines.extend(_render_change(change, paint))
+            lines.extend(render_change(change, paint))
             lines.append("")
     if plan.unmanaged:
         lines.append(
@@ -54,7 +64,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _render_change(change: Change, paint: Callable[..., str]) -> list[str]:
+def render_change(change: Change, paint: Paint) -> list[str]:
     fg = _COLOR[change.action]
     verb = _VERB[change.action]
     if change.action is Action.RENAME and change.before is not None:

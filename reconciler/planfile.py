@@ -1,0 +1,221 @@
+"""Saved plans: writing `plan --out FILE`, reading it back, and telling when it is stale.
+
+A saved plan is the JSON plan document (see `render.json_document`): the changes that
+were reviewed, a digest of the config file, and a fingerprint of every account object
+they touch. It holds no credential. `apply FILE` carries it out only if the config file,
+the fingerprints and a fresh plan all still agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler import __version__
+from reconciler.engine.fingerprint import Fingerprint, FingerprintMismatch, PlanOrigin, digest_bytes
+from reconciler.engine.plan import Action, Plan
+from reconciler.render.json_document import (
+    FORMAT_VERSION,
+    PLAN_DOCUMENT,
+    change_document,
+    dumps,
+    plan_document,
+)
+
+_READS_MAJOR = int(FORMAT_VERSION.split(".")[0])
+_ACTIONS = {a.value for a in Action}
+
+
+class PlanFileError(Exception):
+    """The file is missing, not a plan, damaged, or from a newer espform."""
+
+
+@dataclass(frozen=True)
+class SavedChange:
+    address: str
+    action: str
+    #: The change exactly as saved; a fresh plan must produce the same document.
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    path: Path
+    format_version: str
+    espform_version: str
+    provider: str
+    target: str
+    config_digest: str
+    fingerprints: Mapping[str, Fingerprint]
+    changes: tuple[SavedChange, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+
+@dataclass(frozen=True)
+class StaleItem:
+    """One reason a saved plan no longer fits the account."""
+
+    address: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.what}"
+
+
+class StalePlanError(Exception):
+    """The saved plan cannot be applied as reviewed; nothing was changed."""
+
+    def __init__(self, message: str, items: Sequence[StaleItem] = ()) -> None:
+        self.items = tuple(items)
+        lines = [message, *(f"  {item}" for item in self.items)]
+        super().__init__("\n".join(lines))
+
+
+def config_digest(path: Path) -> str:
+    """Digest of the config file's bytes: any edit, even a comment, makes a plan stale."""
+    return digest_bytes(path.read_bytes())
+
+
+def write_plan(path: Path, plan: Plan, origin: PlanOrigin) -> None:
+    """Write atomically, so a CI job never uploads a half-written plan."""
+    text = dumps(plan_document(plan, origin)) + "\n"
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror}") from None
+
+
+def read_plan(path: Path) -> SavedPlan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanFileError(f"plan file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise PlanFileError(f"cannot read the plan file {path}: {reason}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(
+            f"{path} is not an espform plan file: it is not JSON (line {exc.lineno}: {exc.msg}). "
+            "Save a plan with `espform plan --out FILE`."
+        ) from None
+    if not isinstance(data, dict) or data.get("document") != PLAN_DOCUMENT:
+        raise PlanFileError(
+            f'{path} is not an espform plan file (it lacks "document": "{PLAN_DOCUMENT}"). '
+            "Save a plan with `espform plan --out FILE`."
+        )
+    _check_version(path, data)
+    return _parse(path, data)
+
+
+def _check_version(path: Path, data: dict[str, Any]) -> None:
+    version = data.get("format_version")
+    major = version.split(".")[0] if isinstance(version, str) else ""
+    if not major.isdigit():
+        raise PlanFileError(f"{path} is damaged: format_version {version!r} is not like 1.0")
+    if int(major) > _READS_MAJOR:
+        raise PlanFileError(
+            f"{path} was written by espform {data.get('espform_version', '?')} in plan "
+            f"format {version}; this espform ({__version__}) reads format "
+            f"{_READS_MAJOR}.x. Upgrade espform, or plan again with this version."
+        )
+    if int(major) < _READS_MAJOR:
+        raise PlanFileError(f"{path} uses plan format {version}, which is no longer read.")
+
+
+def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
+    def damaged(what: str) -> PlanFileError:
+        return PlanFileError(f"{path} is damaged: {what}. {replan_hint(path)}")
+
+    for key in ("espform_version", "provider", "target", "config_digest"):
+        if not isinstance(data.get(key), str):
+            raise damaged(f'"{key}" is missing or not a string')
+    fingerprints = data.get("fingerprints")
+    if not isinstance(fingerprints, dict) or not all(
+        isinstance(v, str | None) for v in fingerprints.values()
+    ):
+        raise damaged('"fingerprints" must map addresses to digests or null')
+    raw_changes = data.get("changes")
+    if not isinstance(raw_changes, list):
+        raise damaged('"changes" is missing or not a list')
+    changes = []
+    for number, item in enumerate(raw_changes, 1):
+        if not isinstance(item, dict):
+            raise damaged(f"change {number} is not an object")
+        address, action = item.get("address"), item.get("action")
+        if not isinstance(address, str) or action not in _ACTIONS:
+            raise damaged(f"change {number} lacks a valid address or action")
+        # Without its fingerprint a change could be applied to an object that was
+        # changed by hand since the review.
+        if address not in fingerprints:
+            raise damaged(f"change {number} ({address}) has no fingerprint")
+        changes.append(SavedChange(address, action, item))
+    return SavedPlan(
+        path=path,
+        format_version=data["format_version"],
+        espform_version=data["espform_version"],
+        provider=data["provider"],
+        target=data["target"],
+        config_digest=data["config_digest"],
+        fingerprints=fingerprints,
+        changes=tuple(changes),
+    )
+
+
+def stale_items(
+    saved: SavedPlan, mismatches: Sequence[FingerprintMismatch], fresh: Plan
+) -> list[StaleItem]:
+    """Why `fresh` (planned now) differs from `saved`: fingerprints first, then changes."""
+    since = "since the plan was made"
+    items = [
+        StaleItem(m.address, f"{m.difference.value} in the account {since}") for m in mismatches
+    ]
+    saved_by_address = {c.address: c for c in saved.changes}
+    fresh_by_address = {str(c.address): change_document(c) for c in fresh.changes}
+    for address, now in fresh_by_address.items():
+        before = saved_by_address.get(address)
+        if before is None:
+            items.append(StaleItem(address, f"now needs a {now['action']} the plan does not have"))
+        elif dict(before.document) != now:
+            detail = (
+                f"{before.action} → {now['action']}"
+                if before.action != now["action"]
+                else f"{now['action']} with other values"
+            )
+            items.append(StaleItem(address, f"would now be planned differently ({detail})"))
+    for address, before in saved_by_address.items():
+        if address not in fresh_by_address:
+            items.append(StaleItem(address, f"no longer needs the planned {before.action}"))
+    return items
+
+
+def replan_hint(path: Path) -> str:
+    return f"Run `espform plan --out {path}` again, review the new plan, and apply that one."
+
+
+def merge_items(items: Sequence[StaleItem]) -> list[StaleItem]:
+    """One line per address, in first-seen order: a vanished object and the change that
+    no longer fits it read better together."""
+    reasons: dict[str, list[str]] = {}
+    for item in items:
+        found = reasons.setdefault(item.address, [])
+        if item.what not in found:
+            found.append(item.what)
+    return [StaleItem(address, "; ".join(whats)) for address, whats in reasons.items()]
