@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from reconciler.engine.plan import Action, Change
 
-#: Kinds in dependency order: containers, then the fields members carry, then the groups,
-#: tags and segments that refer to them.
+#: Kinds in dependency order: containers before what they contain, and what is referred to
+#: before what refers to it (a saved segment names merge fields, interests and tags).
+#: Every parent kind comes before its child kinds, so this order alone is enough.
 KIND_ORDER = (
     "audience",
     "field",
@@ -27,13 +28,13 @@ def _kind_rank(kind: str) -> int:
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
-    """Stable sort: parents before children, kinds by dependency, deletes at the end.
+    """Stable sort: kinds by dependency, deletes at the end.
 
-    Deletes run children first and in reverse kind order, so nothing is deleted while
-    something that is still being kept refers to it.
+    Deletes run in reverse kind order (children and referrers first), so nothing is
+    deleted while something that is still being kept refers to it.
     """
     keep = [c for c in changes if c.action is not Action.DELETE]
     deletes = [c for c in changes if c.action is Action.DELETE]
-    keep.sort(key=lambda c: (len(c.address.parts), _kind_rank(c.kind), _PHASE[c.action]))
-    deletes.sort(key=lambda c: (-len(c.address.parts), -_kind_rank(c.kind)))
+    keep.sort(key=lambda c: (_kind_rank(c.kind), _PHASE[c.action]))
+    deletes.sort(key=lambda c: -_kind_rank(c.kind))
     return keep + deletes

@@ -332,3 +332,42 @@ def test_a_tag_declared_in_the_same_plan_is_created_before_the_segment():
         desired, State("mailchimp", [Audience(address=mc(AUD), id="a1")]), Settings(), MC_CAPS
     )
     assert [c.kind for c in plan.changes] == ["tag", "segment"]
+
+
+def test_a_segment_is_created_after_the_interests_it_names():
+    from reconciler.model import Audience, Interest, InterestCategory, SavedSegment
+
+    category = mc(AUD, ("interest_category", "Pet type"))
+    desired = State(
+        "mailchimp",
+        [
+            Audience(address=mc(AUD)),
+            SavedSegment(
+                address=mc(AUD, ("segment", "Dog people")),
+                match="any",
+                conditions=(
+                    {
+                        "condition_type": "Interests",
+                        "field": {"interest_category": "Pet type"},
+                        "op": "interestcontains",
+                        "value": [{"interest": "Dog"}],
+                    },
+                ),
+            ),
+            InterestCategory(address=category, type="checkboxes"),
+            Interest(address=category.child("interest", "Dog")),
+        ],
+    )
+    caps = Capabilities(
+        kinds=frozenset({"audience", "interest_category", "interest", "segment"}),
+        creatable=frozenset({"audience", "interest_category", "interest", "segment"}),
+        renamable=frozenset(),
+        deletable=frozenset(),
+    )
+    plan = diff(desired, State("mailchimp"), Settings(), caps)
+    assert [c.kind for c in plan.changes] == [
+        "audience",
+        "interest_category",
+        "interest",
+        "segment",
+    ]
