@@ -6,9 +6,10 @@ the loader itself does not change.
 
 from __future__ import annotations
 
-from reconciler.config import mailerlite
+from reconciler.config import mailchimp, mailerlite
 from reconciler.config.document import Dialect
 
 DIALECTS: dict[str, Dialect] = {
     mailerlite.DIALECT.type: mailerlite.DIALECT,
+    mailchimp.DIALECT.type: mailchimp.DIALECT,
 }

@@ -46,6 +46,9 @@ class Noun:
 
     noun: str
     rule: str = ""
+    #: What a value of this type looks like, when the generic description would mislead
+    #: (a type that also accepts a shorthand, for instance).
+    shape: str = ""
 
 
 def name_type(noun: str) -> Any:

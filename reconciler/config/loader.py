@@ -12,7 +12,7 @@ import os
 from collections.abc import Hashable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 from pydantic import ValidationError, create_model
 from pydantic_core import ErrorDetails
@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 from reconciler.config.dialects import DIALECTS
 from reconciler.config.document import BuildContext, Dialect, DocumentModel
 from reconciler.config.interpolation import Interpolator, Reference, whole_reference
-from reconciler.config.messages import Translator, did_you_mean, kind_of, label
+from reconciler.config.messages import Translator, did_you_mean, kind_of, label, strip
 from reconciler.config.model import Config
 from reconciler.config.yaml_source import DataPath, Positions, parse_yaml
 from reconciler.errors import ConfigError, Issue
@@ -220,15 +220,40 @@ def _validate(
                 issues.append(translator.missing((name,)))
             continue
         errors: list[ErrorDetails] = []
+        model = _section_model(document, name)
         try:
-            section = _section_model(document, name).model_validate({name: data[name]})
-            values[name] = getattr(section, name)
+            values[name] = getattr(model.model_validate({name: data[name]}), name)
         except ValidationError as exc:
             errors = exc.errors()
         # Outside the except block: the ValidationError (which quotes inputs) must not be
         # chained onto the ConfigError raised later.
         issues += translator.explain(errors)
+        kept = _valid_entries(model, name, data[name]) if errors else None
+        if kept is not None:
+            values[name] = kept
     return document.model_construct(**values)
+
+
+def _valid_entries(
+    model: type[DocumentModel], name: str, entries: Any
+) -> dict[Hashable, Any] | None:
+    """The entries of a mapping section that are valid on their own.
+
+    So that one broken audience or group does not hide the semantic checks of its
+    siblings. Checks that look across entries may then miss a problem (already
+    reported) but never invent one: they only see fewer entries. Returns None when the
+    section is not a mapping of entries.
+    """
+    is_mapping = get_origin(strip(model.model_fields[name].annotation)[0]) is dict
+    if not is_mapping or not isinstance(entries, dict):
+        return None
+    kept: dict[Hashable, Any] = {}
+    for key, value in entries.items():
+        try:
+            kept.update(getattr(model.model_validate({name: {key: value}}), name))
+        except ValidationError:
+            continue  # already explained with the whole section's errors
+    return kept
 
 
 def _unique(issues: list[Issue]) -> list[Issue]:

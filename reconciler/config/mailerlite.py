@@ -21,13 +21,12 @@ segments:
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field as PydanticField
 from pydantic import SecretStr, StringConstraints
 
+from reconciler.config.credentials import credential_present, sandbox_path
 from reconciler.config.document import (
     BuildContext,
     Desired,
@@ -40,6 +39,7 @@ from reconciler.config.document import (
     renamed_from_type,
 )
 from reconciler.config.provider import MailerLiteProvider
+from reconciler.config.renames import check_renames
 from reconciler.model import Address, Field, Group, Segment, Settings, State
 
 PROVIDER = "mailerlite"
@@ -171,35 +171,15 @@ def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
 
 
 def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteProvider | None:
-    sandbox: Path | None = None
-    if doc.sandbox is not None:
-        # Absolute (base_dir is) and normalised, so it holds if the CLI changes folder.
-        sandbox = Path(os.path.normpath(ctx.base_dir / Path(doc.sandbox).expanduser()))
-    env = ctx.credential_env("provider", "token")
-    if doc.token is None and sandbox is None:
-        ctx.error(
-            ctx.key("provider"),
-            f"provider: a token is required unless `sandbox` is set; add "
-            f"`token: ${{env:{TOKEN_ENV}}}` and export {TOKEN_ENV}",
-        )
-        return None
-    unresolved = ("provider", "token") in ctx.unresolved
-    if doc.token is not None and not doc.token.get_secret_value() and not unresolved:
-        ref = ctx.credentials.get(("provider", "token"))
-        if ref is None:
-            reason = f"write `token: ${{env:{TOKEN_ENV}}}`"
-        elif ref.scheme == "env":
-            reason = f"environment variable {ref.argument} is set but empty"
-        else:
-            reason = f"secret file '{ref.argument}' is empty"
-        ctx.error(ctx.value("provider", "token"), f"provider.token is empty: {reason}")
+    sandbox = sandbox_path(doc.sandbox, ctx)
+    if not credential_present(ctx, "token", TOKEN_ENV, doc.token, sandbox):
         return None
     return MailerLiteProvider(
         type="mailerlite",
         token=doc.token,
         base_url=doc.base_url.rstrip("/"),
         sandbox=sandbox,
-        credential_env=env,
+        credential_env=ctx.credential_env("provider", "token"),
     )
 
 
@@ -250,33 +230,18 @@ def _renamable(
     state: State,
 ) -> None:
     section = f"{kind}s"
-    claimed: dict[str, str] = {}
-    for name, entry in entries.items():
-        old_names = tuple(entry.renamed_from) if entry is not None else ()
-        for index, old in enumerate(old_names):
-            where = ctx.value(section, name, "renamed_from", index)
-            if old == name:
-                ctx.error(where, f"{kind} '{name}' lists its own name in renamed_from")
-            elif old in entries:
-                line = ctx.key(section, old).line
-                ctx.error(
-                    where,
-                    f"'{old}' in renamed_from of {kind} '{name}' is also declared as a {kind} "
-                    f"(line {line}); keep only one of them",
-                )
-            elif old in claimed:
-                other = claimed[old]
-                if other == name:
-                    ctx.error(where, f"'{old}' is listed twice in renamed_from of {kind} '{name}'")
-                else:
-                    line = ctx.key(section, other).line
-                    ctx.error(
-                        where,
-                        f"'{old}' is in renamed_from of both {kind} '{other}' (line {line}) and "
-                        f"{kind} '{name}'; an old {kind} can become only one new {kind}",
-                    )
-            else:
-                claimed[old] = name
+    renames = {
+        name: tuple(entry.renamed_from) if entry is not None else ()
+        for name, entry in entries.items()
+    }
+    check_renames(
+        ctx,
+        kind,
+        renames,
+        declared_at=lambda name: ctx.key(section, name),
+        old_at=lambda name, index: ctx.value(section, name, "renamed_from", index),
+    )
+    for name, old_names in renames.items():
         state.add(
             resource(
                 address=Address.of(PROVIDER, kind, name),

@@ -122,6 +122,9 @@ def _noun(tp: Any) -> Noun | None:
 
 def expected(tp: Any) -> str:
     """What a value of type `tp` looks like in YAML."""
+    noun = _noun(tp)
+    if noun and noun.shape:
+        return noun.shape
     base, _ = strip(tp)
     origin = get_origin(base)
     if _is_model(base):
@@ -218,6 +221,12 @@ class Translator:
             most = ctx.get("max_length")
             size = "" if secret or not isinstance(value, str) else f" ({len(value)} characters)"
             return f"{subject} is too long{size}; at most {most} characters are allowed"
+        if kind in ("greater_than_equal", "less_than_equal"):
+            if kind == "greater_than_equal":
+                bound = f"at least {ctx.get('ge')}"
+            else:
+                bound = f"at most {ctx.get('le')}"
+            return f"{subject}:{shown} is out of range; it must be {bound}"
         if kind == "string_pattern_mismatch":
             rule = noun.rule if noun and noun.rule else f"it must match {ctx.get('pattern')}"
             return f"{subject}{shown} is invalid: {rule}"

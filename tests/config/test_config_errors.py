@@ -69,7 +69,7 @@ CASES = [
                 "2:9",
                 [
                     "unknown provider type 'mailerlight'",
-                    "expected one of mailerlite",
+                    "expected one of mailchimp, mailerlite",
                     "did you mean 'mailerlite'?",
                 ],
             )
@@ -403,3 +403,13 @@ def test_one_bad_section_does_not_hide_checks_of_the_others(issues_of: IssuesOf)
     assert [i.split(": ", 1)[0] for i in issues] == ["espform.yaml:4:20", "espform.yaml:7:13"]
     assert "unknown key 'tags'" in issues[0]
     assert "field name 'Tier' is already used by field 'a'" in issues[1]
+
+
+def test_one_bad_entry_does_not_hide_checks_of_its_siblings(issues_of: IssuesOf) -> None:
+    issues = issues_of(
+        HEAD + "groups:\n  Partners: {rule: x}\n  Gold: {}\n  Gold Partners: {renamed_from: Gold}\n"
+    )
+
+    assert [i.split(": ", 1)[0] for i in issues] == ["espform.yaml:5:14", "espform.yaml:7:33"]
+    assert "unknown key 'rule'" in issues[0]
+    assert "'Gold' in renamed_from of group 'Gold Partners' is also declared" in issues[1]

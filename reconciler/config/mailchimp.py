@@ -1,0 +1,149 @@
+"""The Mailchimp config file: provider settings, audiences, and their desired State.
+
+```yaml
+provider:
+  type: mailchimp
+  api_key: ${env:MAILCHIMP_API_KEY}     # its -usNN suffix picks the data center
+settings:
+  prune: {merge_fields: true, tags: true}
+audiences:
+  Pet Manager Customers:
+    contact: {company: Pet Manager, address1: 1 Main St, city: Portland, country: US}
+    permission_reminder: You are a customer of Pet Manager.
+    campaign_defaults:
+      {from_name: Pet Manager, from_email: news@example.com, subject: "", language: en}
+    email_type_option: false
+    merge_fields:
+      CTYPE:
+        name: Customer type
+        type: dropdown
+        options: {choices: [Dog owner, Cat owner]}
+    interest_categories:
+      Newsletters:
+        type: checkboxes
+        interests: [Tips, {Offers: {renamed_from: [Deals]}}]
+    tags:
+      Dog owner: {}
+    segments:
+      Dog owners who want tips:
+        match: all
+        conditions:
+          - {condition_type: StaticSegment, field: static_segment, op: static_is,
+             value: Dog owner}
+          - {condition_type: Interests, field: Newsletters, op: interestcontains,
+             value: [Tips]}
+```
+
+The document model is in `mailchimp_documents.py`, the audience checks in
+`mailchimp_audiences.py`, the condition checks in `mailchimp_conditions.py`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import SecretStr
+
+from reconciler.config.credentials import credential_present, sandbox_path
+from reconciler.config.document import BuildContext, Desired, Dialect
+from reconciler.config.mailchimp_audiences import PROVIDER, build_audiences
+from reconciler.config.mailchimp_documents import (
+    MailchimpDocument,
+    MailchimpProviderDocument,
+    MailchimpPrune,
+    MailchimpSettings,
+)
+from reconciler.config.provider import MailchimpProvider
+from reconciler.model import Settings, State
+
+KEY_ENV = "MAILCHIMP_API_KEY"
+API_PATH = "/3.0"
+#: A key ends with a dash and its data center: `...-us6`.
+_DATA_CENTER = re.compile(r".+-([a-z]+[0-9]+)")
+
+#: `settings.prune` key -> resource kind.
+PRUNE_KINDS = {
+    "audiences": "audience",
+    "merge_fields": "merge_field",
+    "interest_categories": "interest_category",
+    "interests": "interest",
+    "tags": "tag",
+    "segments": "segment",
+}
+
+
+def build(doc: MailchimpDocument, ctx: BuildContext) -> Desired | None:
+    provider = _provider(doc.provider, ctx) if doc.provider is not None else None
+    state = State(PROVIDER)
+    build_audiences(doc.audiences or {}, ctx, state)
+    settings = _settings(doc.settings)
+    if provider is None:
+        return None
+    return Desired(provider, settings, state)
+
+
+def _provider(doc: MailchimpProviderDocument, ctx: BuildContext) -> MailchimpProvider | None:
+    sandbox = sandbox_path(doc.sandbox, ctx)
+    if not credential_present(ctx, "api_key", KEY_ENV, doc.api_key, sandbox):
+        return None
+    base_url = doc.base_url.rstrip("/") if doc.base_url is not None else None
+    if base_url is not None and base_url.endswith(API_PATH):
+        ctx.error(
+            ctx.value("provider", "base_url"),
+            f"provider.base_url must not end with {API_PATH}: espform appends "
+            f"{API_PATH}/... itself; write the root, e.g. https://us6.api.mailchimp.com",
+        )
+        return None
+    if base_url is None and sandbox is None:
+        base_url = _data_center_url(doc.api_key, ctx)
+        if base_url is None:
+            return None
+    return MailchimpProvider(
+        type="mailchimp",
+        api_key=doc.api_key,
+        base_url=base_url,
+        sandbox=sandbox,
+        max_connections=doc.max_connections,
+        credential_env=ctx.credential_env("provider", "api_key"),
+    )
+
+
+def _data_center_url(api_key: SecretStr | None, ctx: BuildContext) -> str | None:
+    """`https://usNN.api.mailchimp.com` from the key's suffix; never shows the key."""
+    path = ("provider", "api_key")
+    secret = ctx.credentials.get(path)
+    if path in ctx.unresolved or secret is None:
+        return None  # a failed reference or a key in clear: reported already
+    # The key itself is read only here, to find its suffix; it goes into no message.
+    key = api_key.get_secret_value().strip() if api_key is not None else ""
+    match = _DATA_CENTER.fullmatch(key)
+    if match is not None:
+        return f"https://{match.group(1)}.api.mailchimp.com"
+    if secret.scheme == "env":
+        origin = f"the API key in environment variable {secret.argument}"
+    else:
+        origin = f"the API key in secret file '{secret.argument}'"
+    ctx.error(
+        ctx.value(*path),
+        f"{origin} does not end with a data center such as -us6 (Mailchimp keys look like "
+        "<32 hex digits>-usNN); check the key, or set provider.base_url to "
+        "https://usNN.api.mailchimp.com",
+    )
+    return None
+
+
+def _settings(doc: MailchimpSettings | None) -> Settings:
+    doc = doc or MailchimpSettings()
+    prune = doc.prune or MailchimpPrune()
+    return Settings(
+        prune=frozenset(kind for key, kind in PRUNE_KINDS.items() if getattr(prune, key)),
+        ignore=tuple(doc.ignore),
+    )
+
+
+DIALECT = Dialect(
+    type=PROVIDER,
+    document=MailchimpDocument,
+    secrets={("provider", "api_key"): KEY_ENV},
+    build=build,
+)
