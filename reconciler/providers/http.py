@@ -12,10 +12,12 @@ log line or in an exception message.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -27,15 +29,22 @@ __all__ = [
     "HttpClient",
     "HttpFailure",
     "JSONObject",
+    "RetryWhen",
     "Sleep",
+    "basic",
     "bearer",
+    "gather_or_cancel",
     "retry_after_seconds",
 ]
 
 log = logging.getLogger(__name__)
 
 JSONObject = dict[str, Any]
+T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+#: Says whether a failed response that is not in RETRY_STATUSES is still worth retrying
+#: (an ESP may signal throttling in its own way, e.g. a 403 without a body).
+RetryWhen = Callable[[httpx.Response], bool]
 
 #: Statuses worth another attempt: the server did not (or could not) process the request.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -65,6 +74,12 @@ ErrorMapper = Callable[[HttpFailure], ProviderError]
 def bearer(token: SecretStr) -> SecretStr:
     """The Authorization header value for a bearer token, still secret."""
     return SecretStr(f"Bearer {token.get_secret_value()}")
+
+
+def basic(username: str, password: SecretStr) -> SecretStr:
+    """The Authorization header value for HTTP Basic auth, still secret."""
+    pair = f"{username}:{password.get_secret_value()}".encode()
+    return SecretStr(f"Basic {base64.b64encode(pair).decode('ascii')}")
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -104,9 +119,12 @@ class HttpClient:
     """A typed JSON client over `httpx.AsyncClient` with bounded concurrency and retries.
 
     `max_attempts` counts the first try. Waits between attempts grow as
-    `backoff * 2**n`, capped at `max_backoff`; a 429 with an integer Retry-After waits
-    exactly that long unless it exceeds `max_retry_wait`, in which case the failure is
-    reported at once so that the user can decide (the message says how long to wait).
+    `backoff * 2**n`, capped at `max_backoff`, plus up to `jitter` times that at random
+    (so that parallel requests throttled together do not all come back together); a 429
+    with an integer Retry-After waits exactly that long unless it exceeds
+    `max_retry_wait`, in which case the failure is reported at once so that the user can
+    decide (the message says how long to wait). `retry_when` adds responses to retry
+    besides the statuses in RETRY_STATUSES.
     """
 
     def __init__(
@@ -125,6 +143,8 @@ class HttpClient:
         sleep: Sleep = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
         error_mapper: ErrorMapper = default_error_mapper,
+        retry_when: RetryWhen | None = None,
+        jitter: float = 0.0,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -137,6 +157,8 @@ class HttpClient:
         self._max_retry_wait = max_retry_wait
         self._sleep = sleep
         self._map_error = error_mapper
+        self._retry_when = retry_when
+        self._jitter = jitter
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._request_count = 0
         self._client = httpx.AsyncClient(
@@ -191,7 +213,7 @@ class HttpClient:
             if response.is_success:
                 return response
             retry_after = retry_after_seconds(response)
-            if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
+            if self._retryable(response) and attempt < self.max_attempts:
                 delay = retry_after if retry_after is not None else self._backoff_for(attempt)
                 if delay <= self._max_retry_wait:
                     await self._wait(delay, method, path, str(response.status_code))
@@ -248,8 +270,16 @@ class HttpClient:
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
+    def _retryable(self, response: httpx.Response) -> bool:
+        if response.status_code in RETRY_STATUSES:
+            return True
+        return self._retry_when is not None and self._retry_when(response)
+
     def _backoff_for(self, attempt: int) -> float:
-        return min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
+        delay = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
+        if self._jitter:
+            delay += random.uniform(0, self._jitter * delay)
+        return delay
 
     async def _wait(self, delay: float, method: str, path: str, why: str) -> None:
         log.info("%s %s: %s, retrying in %.1fs", method, path, why, delay)
@@ -307,6 +337,58 @@ class HttpClient:
             if not following or not data or following == cursor:
                 return
             cursor = str(following)
+
+    async def offset_items(
+        self,
+        path: str,
+        *,
+        items_key: str,
+        params: Mapping[str, str | int] | None = None,
+        page_size: int = 1000,
+        count_param: str = "count",
+        offset_param: str = "offset",
+        total_key: str = "total_items",
+        context: str = "",
+    ) -> list[JSONObject]:
+        """Every item of a count/offset list whose pages report the total.
+
+        The first page gives the total, so the remaining pages are requested at once
+        (the concurrency bound still applies) instead of one after another.
+        """
+        base = {**(params or {}), count_param: page_size}
+
+        async def fetch(offset: int) -> tuple[list[JSONObject], int]:
+            body = await self.get(path, params={**base, offset_param: offset}, context=context)
+            if not isinstance(body, dict):
+                raise ProviderError(
+                    f"GET {path} answered {type(body).__name__} where an object with "
+                    f"`{items_key}` was expected; check the base URL {self.base_url}"
+                )
+            items = list(body.get(items_key) or [])
+            total = body.get(total_key)
+            return items, total if isinstance(total, int) else len(items)
+
+        first, total = await fetch(0)
+        # Step by what the server actually sent, in case it caps pages below page_size.
+        step = len(first)
+        offsets = range(step, total, step) if step else range(0)
+        rest = await gather_or_cancel([fetch(offset) for offset in offsets])
+        return [*first, *(item for items, _total in rest for item in items)]
+
+
+async def gather_or_cancel(awaitables: list[Awaitable[T]]) -> list[T]:
+    """All results in order; on the first failure the others are cancelled, then it is raised.
+
+    Unlike a bare `asyncio.gather`, nothing keeps running unobserved after an error.
+    """
+    tasks = [asyncio.ensure_future(awaitable) for awaitable in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _envelope(body: Any) -> tuple[list[JSONObject], JSONObject, JSONObject]:

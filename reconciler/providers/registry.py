@@ -8,9 +8,10 @@ from typing import TypedDict
 import httpx
 from pydantic import SecretStr
 
-from reconciler.config.provider import MailerLiteProvider, ProviderConfig
+from reconciler.config.provider import MailchimpProvider, MailerLiteProvider, ProviderConfig
 from reconciler.providers.base import Provider
 from reconciler.providers.http import Sleep
+from reconciler.providers.mailchimp import Mailchimp
 from reconciler.providers.mailerlite import MailerLite
 from reconciler.sandbox.core import open_app
 from reconciler.sandbox.transport import SandboxTransport
@@ -22,6 +23,8 @@ __all__ = ["SANDBOX_BASE_URL", "create_provider"]
 SANDBOX_BASE_URL = "http://sandbox.invalid"
 #: The sandbox accepts any bearer token; one is still sent so requests look real.
 SANDBOX_TOKEN = SecretStr("sandbox")
+#: Likewise any Mailchimp key; the suffix keeps it shaped like a real one.
+SANDBOX_API_KEY = SecretStr("sandbox-us1")
 
 
 def create_provider(
@@ -67,6 +70,30 @@ def _mailerlite(
     )
 
 
+def _mailchimp(
+    config: MailchimpProvider,
+    transport: httpx.AsyncBaseTransport | None,
+    max_attempts: int | None,
+    sleep: Sleep | None,
+) -> Provider:
+    on_close: Callable[[], None] | None = None
+    if config.sandbox is not None:
+        if transport is None:
+            app = open_app("mailchimp", config.sandbox)
+            transport = SandboxTransport(app)
+            on_close = app.close
+        # The real key, if any, is never sent anywhere but to Mailchimp.
+        config = config.model_copy(
+            update={"base_url": SANDBOX_BASE_URL, "api_key": SANDBOX_API_KEY}
+        )
+    return Mailchimp(
+        config,
+        transport=transport,
+        on_close=on_close,
+        **_retry_options(max_attempts, sleep),
+    )
+
+
 class _RetryOptions(TypedDict, total=False):
     max_attempts: int
     sleep: Sleep
@@ -85,4 +112,4 @@ def _retry_options(max_attempts: int | None, sleep: Sleep | None) -> _RetryOptio
 _Factory = Callable[
     [ProviderConfig, httpx.AsyncBaseTransport | None, int | None, Sleep | None], Provider
 ]
-_FACTORIES: dict[str, _Factory] = {"mailerlite": _mailerlite}
+_FACTORIES: dict[str, _Factory] = {"mailerlite": _mailerlite, "mailchimp": _mailchimp}
