@@ -37,7 +37,7 @@ import httpx
 from reconciler import __version__
 from reconciler.config.provider import MailchimpProvider
 from reconciler.engine.plan import Action, Change
-from reconciler.model import Capabilities, State
+from reconciler.model import Address, Capabilities, State
 from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderError
 from reconciler.providers.http import HttpClient, Sleep, basic
 from reconciler.providers.mailchimp_errors import (
@@ -46,7 +46,7 @@ from reconciler.providers.mailchimp_errors import (
     missing_api_key,
 )
 from reconciler.providers.mailchimp_ids import IdBook
-from reconciler.providers.mailchimp_read import NAME, read_account
+from reconciler.providers.mailchimp_read import BUILTIN_MERGE_TAGS, NAME, read_account
 from reconciler.providers.mailchimp_write import Step, finish, plan_calls
 
 __all__ = ["Mailchimp"]
@@ -55,6 +55,19 @@ KINDS = frozenset({"audience", "merge_field", "interest_category", "interest", "
 API_PATH = "/3.0"
 #: Basic auth takes any user name; the key is the password.
 USERNAME = "espform"
+
+
+def _sets_up_defaults(change: Change, changes: Sequence[Change]) -> bool:
+    """True for a new audience whose default merge fields are declared in this plan."""
+    if change.kind != "audience" or change.action is not Action.CREATE:
+        return False
+    return any(
+        c.kind == "merge_field"
+        and c.action is Action.CREATE
+        and c.address.parent == change.address
+        and c.address.name in BUILTIN_MERGE_TAGS
+        for c in changes
+    )
 
 
 def throttled(response: httpx.Response) -> bool:
@@ -132,7 +145,24 @@ class Mailchimp:
                 progress(outcome)
             if not outcome.ok:
                 break
+            if _sets_up_defaults(change, changes):
+                await self._record_default_fields(change.address, book)
         return result
+
+    async def _record_default_fields(self, audience: Address, book: IdBook) -> None:
+        """Learn the ids of the default merge fields a new audience came with."""
+        list_id = book.current(audience)
+        if list_id is None:
+            return
+        body = await self._http.request_json(
+            "GET",
+            f"/lists/{list_id}/merge-fields",
+            params={"count": "1000", "fields": "merge_fields.merge_id,merge_fields.tag"},
+            context=f"reading the default fields of {audience}",
+        )
+        for item in (body or {}).get("merge_fields", []):
+            if item.get("tag") in BUILTIN_MERGE_TAGS:
+                book.record(audience.child("merge_field", item["tag"]), str(item["merge_id"]))
 
     async def _ids_for(self, changes: Sequence[Change]) -> IdBook:
         """The id book; read once first if a change needs ids no read has supplied.

@@ -89,6 +89,13 @@ def _calls(change: Change, book: IdBook) -> tuple[Call, ...]:
     if kind not in COLLECTIONS:
         raise Unresolved(f"Mailchimp does not manage {kind}s")
     if action is Action.CREATE:
+        implied = book.current(change.address) if kind == "merge_field" else None
+        if implied is not None:
+            # A default field (FNAME, ...) that Mailchimp made along with an audience
+            # created earlier in this apply: set it up in place instead of creating it.
+            item = f"{_collection(change, book)}/{implied}"
+            body = _body(change, book, create=False)
+            return (Call("PATCH", item, body, f"setting up {change.address} (id {implied})"),)
         return (_create(change, book),)
     remote_id = change.remote_id
     if remote_id is None:
