@@ -273,14 +273,77 @@ class SavedSegment(Resource):
 # --- Ownership ------------------------------------------------------------------------
 
 
+#: octoDNS's defaults: a plan that changes or deletes more than this share of a kind's
+#: objects is refused unless forced...
+DEFAULT_MAX_PERCENT = 30.0
+#: ...but only once the kind has this many objects: in a small account one ordinary
+#: delete is already a large share.
+DEFAULT_THRESHOLD_MIN_OBJECTS = 10
+
+
+@dataclass(frozen=True)
+class Glob:
+    """A name glob from the config, with where it was written (for messages)."""
+
+    pattern: str
+    source: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One threshold as it applies to one kind: the percent, and who set it."""
+
+    percent: float
+    #: The config key that set it (`settings.max_delete_percent.groups`), or "" for the
+    #: built-in default.
+    setting: str = ""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A safety threshold in percent of a kind's existing objects.
+
+    `percent` applies to every kind that `by_kind` does not name; `None` means the
+    built-in default. `name` is the settings key, used to say where a limit came from.
+    """
+
+    name: str
+    percent: float | None = None
+    by_kind: tuple[tuple[str, float], ...] = ()
+
+    def limit(self, kind: str) -> Limit:
+        for known, percent in self.by_kind:
+            if known == kind:
+                return Limit(percent, f"settings.{self.name}.{section_key(kind)}")
+        if self.percent is not None:
+            return Limit(self.percent, f"settings.{self.name}")
+        return Limit(DEFAULT_MAX_PERCENT)
+
+
+def section_key(kind: str) -> str:
+    """The config key of a kind's section and of its per-kind settings: `groups`,
+    `merge_fields`, `interest_categories`."""
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Which remote objects espform owns beyond those declared."""
+    """Which remote objects espform owns beyond those declared, and how it guards them."""
 
     #: Resource kinds (`group`, `field`, ...) whose undeclared remote objects are deleted.
     prune: frozenset[str] = frozenset()
     #: Name globs (fnmatch, case-sensitive) never touched nor reported.
     ignore: tuple[str, ...] = ()
+    #: Name globs of objects that are never deleted nor replaced, whatever the config
+    #: says and even with --force: the protection lives in the settings, not in an
+    #: object's own declaration, so removing the declaration does not remove it.
+    protect: tuple[Glob, ...] = ()
+    #: Most objects of a kind a plan may update, rename or replace, in percent.
+    max_change_percent: Threshold = Threshold("max_change_percent")
+    #: Most objects of a kind a plan may delete or replace, in percent.
+    max_delete_percent: Threshold = Threshold("max_delete_percent")
+    #: Thresholds apply only to kinds with at least this many objects in the account.
+    threshold_min_objects: int = DEFAULT_THRESHOLD_MIN_OBJECTS
 
 
 @dataclass(frozen=True)

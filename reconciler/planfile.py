@@ -1,8 +1,9 @@
 """Saved plans: writing `plan --out FILE`, reading it back, and telling when it is stale.
 
 A saved plan is the JSON plan document (see `render.json_document`): the changes that
-were reviewed, a digest of the config file, and a fingerprint of every account object
-they touch. It holds no credential. `apply FILE` carries it out only if the config file,
+were reviewed, a digest of the config file, a fingerprint of every account object
+they touch, the `--target` addresses it was narrowed to, and whether it was made with
+`--force`. It holds no credential. `apply FILE` carries it out only if the config file,
 the fingerprints and a fresh plan all still agree with it.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from reconciler import __version__
 from reconciler.engine.fingerprint import Fingerprint, FingerprintMismatch, PlanOrigin, digest_bytes
 from reconciler.engine.plan import Action, Plan
+from reconciler.engine.safety import Violation
+from reconciler.model import Address
 from reconciler.render.json_document import (
     FORMAT_VERSION,
     PLAN_DOCUMENT,
@@ -53,6 +56,11 @@ class SavedPlan:
     config_digest: str
     fingerprints: Mapping[str, Fingerprint]
     changes: tuple[SavedChange, ...]
+    #: What `plan --target` narrowed it to; apply narrows its fresh plan the same way.
+    targets: tuple[Address, ...] = ()
+    #: Planned with --force: the thresholds were reviewed as lifted, so apply lifts them
+    #: too. Protection is checked again regardless.
+    forced: bool = False
 
     @property
     def has_changes(self) -> bool:
@@ -84,9 +92,16 @@ def config_digest(path: Path) -> str:
     return digest_bytes(path.read_bytes())
 
 
-def write_plan(path: Path, plan: Plan, origin: PlanOrigin) -> None:
+def write_plan(
+    path: Path,
+    plan: Plan,
+    origin: PlanOrigin,
+    violations: Sequence[Violation] = (),
+    *,
+    forced: bool = False,
+) -> None:
     """Write atomically, so a CI job never uploads a half-written plan."""
-    text = dumps(plan_document(plan, origin)) + "\n"
+    text = dumps(plan_document(plan, origin, violations, forced=forced)) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
@@ -168,6 +183,8 @@ def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
             raise damaged(f"change {number} ({address}) has no fingerprint")
         changes.append(SavedChange(address, action, item))
     return SavedPlan(
+        targets=_targets(data, damaged),
+        forced=_forced(data, damaged),
         path=path,
         format_version=data["format_version"],
         espform_version=data["espform_version"],
@@ -177,6 +194,25 @@ def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
         fingerprints=fingerprints,
         changes=tuple(changes),
     )
+
+
+def _targets(data: dict[str, Any], damaged: Callable[[str], PlanFileError]) -> tuple[Address, ...]:
+    # Absent in plans saved before targeting existed: those were whole plans.
+    raw = data.get("targets", [])
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise damaged('"targets" must be a list of addresses')
+    try:
+        return tuple(Address.parse(t) for t in raw)
+    except ValueError as err:
+        raise damaged(f'"targets" holds an invalid address ({err})') from None
+
+
+def _forced(data: dict[str, Any], damaged: Callable[[str], PlanFileError]) -> bool:
+    safety = data.get("safety", {})
+    forced = safety.get("forced", False) if isinstance(safety, dict) else None
+    if not isinstance(forced, bool):
+        raise damaged('"safety.forced" must be true or false')
+    return forced
 
 
 def stale_items(

@@ -1,13 +1,21 @@
-"""The steps behind each command: load, read, diff, and carry out.
+"""The steps behind each command: load, read, diff, check, and carry out.
 
 Kept apart from the CLI so the commands stay thin and the steps can be driven from
 tests or other programs without click.
+
+Several accounts (one config file each) are read and planned concurrently: each has
+its own provider, connection and rate limit, so one slow ESP does not hold up the
+others. They are then applied one at a time, so that output, confirmation and a
+failure each belong to one account.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.config.model import Config
@@ -18,7 +26,11 @@ from reconciler.engine.fingerprint import (
     fingerprints_at,
     plan_fingerprints,
 )
-from reconciler.model import State
+from reconciler.engine.safety import Census, Violation, standing
+from reconciler.engine.safety import check as safety_check
+from reconciler.engine.target import TargetError, known_addresses, select, unknown_message
+from reconciler.errors import IssuesError
+from reconciler.model import Address, State
 from reconciler.planfile import (
     SavedPlan,
     StalePlanError,
@@ -27,11 +39,14 @@ from reconciler.planfile import (
     replan_hint,
     stale_items,
 )
-from reconciler.providers.base import ApplyResult, Progress, Provider
+from reconciler.providers.base import ApplyResult, Progress, Provider, ProviderError
 from reconciler.providers.registry import create_provider
 from reconciler.render.drift import DriftReport, drift_report
 
 ProviderFactory = Callable[[Config], Provider]
+
+#: Failures that belong to one account and are reported with it; anything else is a bug.
+ACCOUNT_ERRORS = (IssuesError, ProviderError, StalePlanError)
 
 
 def _default_factory(config: Config) -> Provider:
@@ -49,6 +64,34 @@ class Run:
     applied: ApplyResult | None = None
     requests: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: Every safety violation of the plan, those --force lifts included.
+    violations: list[Violation] = field(default_factory=list)
+    #: Thresholds are lifted (--force, or a saved plan made with it); protection never is.
+    forced: bool = False
+    #: Addresses declared or present in the account: what a --target may name.
+    known: frozenset[Address] = frozenset()
+
+    @property
+    def refusals(self) -> list[Violation]:
+        """The violations that stop this plan from being applied."""
+        return standing(self.violations, force=self.forced)
+
+    @property
+    def overridden(self) -> list[Violation]:
+        """The violations --force lifted: still shown, so nobody forces blindly."""
+        refused = self.refusals
+        return [v for v in self.violations if v not in refused]
+
+
+@dataclass
+class Failed:
+    """An account that could not be planned; the error says why."""
+
+    config: Config
+    error: Exception
+
+
+Outcome = Run | Failed
 
 
 @dataclass
@@ -57,15 +100,118 @@ class Drift:
     report: DriftReport
 
 
-async def plan(config: Config, factory: ProviderFactory = _default_factory) -> Run:
-    provider = factory(config)
+class Accounts:
+    """Connections to one or more accounts, planned together and applied one by one.
+
+    Use as `async with Accounts(configs) as accounts:`; every connection is closed on
+    the way out, whatever happened.
+    """
+
+    def __init__(
+        self, configs: Sequence[Config], factory: ProviderFactory = _default_factory
+    ) -> None:
+        self.configs = list(configs)
+        self._factory = factory
+        self._providers: list[Provider] = []
+
+    async def __aenter__(self) -> Accounts:
+        try:
+            for config in self.configs:
+                self._providers.append(self._factory(config))
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.gather(*(p.aclose() for p in self._providers), return_exceptions=True)
+
+    async def plan(self, *, targets: Sequence[Address] = (), force: bool = False) -> list[Outcome]:
+        """Read and plan every account at once; raises TargetError when a target names
+        nothing in any account."""
+        outcomes = await asyncio.gather(
+            *(
+                _captured(config, _prepare(config, provider, targets, force))
+                for config, provider in zip(self.configs, self._providers, strict=True)
+            )
+        )
+        for outcome, provider in zip(outcomes, self._providers, strict=True):
+            if isinstance(outcome, Run):
+                outcome.requests = provider.request_count
+        _check_targets(outcomes, targets)
+        return list(outcomes)
+
+    async def execute(self, run: Run, progress: Progress | None = None) -> None:
+        """Carry out one account's plan, unless a safety check refuses it."""
+        if run.refusals or not run.plan.has_changes:
+            return
+        provider = self._providers[self._index(run)]
+        run.applied = await provider.apply(run.plan.changes, progress)
+        run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
+        run.requests = provider.request_count
+
+    def _index(self, run: Run) -> int:
+        return next(i for i, config in enumerate(self.configs) if config is run.config)
+
+
+async def _captured(config: Config, step: Coroutine[Any, Any, Run]) -> Outcome:
     try:
-        observed = await provider.read()
-        result = diff(config.desired, observed, config.settings, provider.capabilities)
-        origin = origin_of(config, result, observed)
-        return Run(config=config, plan=result, origin=origin, requests=provider.request_count)
-    finally:
-        await provider.aclose()
+        return await step
+    except ACCOUNT_ERRORS as err:
+        return Failed(config, err)
+
+
+async def _prepare(
+    config: Config, provider: Provider, targets: Sequence[Address], force: bool
+) -> Run:
+    observed = await provider.read()
+    full = diff(config.desired, observed, config.settings, provider.capabilities)
+    result = select(full, targets)
+    return Run(
+        config=config,
+        plan=result,
+        origin=origin_of(config, result, observed),
+        violations=safety_check(result, Census.of(observed, config.settings), config.settings),
+        forced=force,
+        known=known_addresses(config.desired, observed),
+    )
+
+
+def _check_targets(outcomes: Sequence[Outcome], targets: Sequence[Address]) -> None:
+    """A target must name something in at least one account. Skipped when an account
+    failed: the target may be in it, and the command fails anyway."""
+    if not targets or any(isinstance(o, Failed) for o in outcomes):
+        return
+    known: frozenset[Address] = frozenset()
+    for outcome in outcomes:
+        if isinstance(outcome, Run):
+            known |= outcome.known
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        raise TargetError(unknown_message(unknown, known))
+
+
+def _single(outcomes: list[Outcome]) -> Run:
+    (outcome,) = outcomes
+    if isinstance(outcome, Failed):
+        raise outcome.error
+    return outcome
+
+
+async def plan(
+    config: Config,
+    factory: ProviderFactory = _default_factory,
+    *,
+    targets: Sequence[Address] = (),
+    force: bool = False,
+) -> Run:
+    async with Accounts([config], factory) as accounts:
+        return _single(await accounts.plan(targets=targets, force=force))
 
 
 async def apply(
@@ -73,20 +219,17 @@ async def apply(
     confirm: Callable[[Plan], bool],
     progress: Progress | None = None,
     factory: ProviderFactory = _default_factory,
+    *,
+    targets: Sequence[Address] = (),
+    force: bool = False,
 ) -> Run:
-    """Plan, ask `confirm`, then carry the plan out with the same connection."""
-    provider = factory(config)
-    try:
-        observed = await provider.read()
-        result = diff(config.desired, observed, config.settings, provider.capabilities)
-        run = Run(config=config, plan=result, origin=origin_of(config, result, observed))
-        if result.has_changes and confirm(result):
-            run.applied = await provider.apply(result.changes, progress)
-            run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
-        run.requests = provider.request_count
+    """Plan, check safety, ask `confirm`, then carry the plan out with the same
+    connection. A refused plan is returned unapplied, without asking."""
+    async with Accounts([config], factory) as accounts:
+        run = _single(await accounts.plan(targets=targets, force=force))
+        if run.plan.has_changes and not run.refusals and confirm(run.plan):
+            await accounts.execute(run, progress)
         return run
-    finally:
-        await provider.aclose()
 
 
 def describe_target(config: Config) -> str:
@@ -115,12 +258,17 @@ async def apply_saved(
     saved: SavedPlan,
     progress: Progress | None = None,
     factory: ProviderFactory = _default_factory,
+    *,
+    force: bool = False,
 ) -> Run:
     """Carry out a saved plan, exactly, or refuse with StalePlanError and change nothing.
 
     The config file must be byte for byte the one planned with; the objects the plan
-    touches must still have their fingerprints; and planning again must give the very
-    same changes (which also catches changes to objects the plan did not touch).
+    touches must still have their fingerprints; and planning again (narrowed to the
+    saved targets) must give the very same changes, which also catches changes to
+    objects the plan did not touch. The safety checks run again on that fresh plan:
+    thresholds are lifted if the plan was saved with --force or `force` is given,
+    protection never. A refused plan is returned unapplied.
     """
     current = config_digest(config.path)
     if current != saved.config_digest:
@@ -131,13 +279,14 @@ async def apply_saved(
         )
     if not saved.has_changes:
         # Nothing to carry out, so nothing to check against the account either.
-        empty = Plan(provider=saved.provider)
+        empty = Plan(provider=saved.provider, targets=saved.targets)
         origin = PlanOrigin(saved.provider, saved.target, current, {})
         return Run(config=config, plan=empty, origin=origin, applied=ApplyResult())
     provider = factory(config)
     try:
         observed = await provider.read()
-        fresh = diff(config.desired, observed, config.settings, provider.capabilities)
+        full = diff(config.desired, observed, config.settings, provider.capabilities)
+        fresh = select(full, saved.targets)
         mismatches = compare_fingerprints(
             saved.fingerprints, fingerprints_at(saved.fingerprints, observed)
         )
@@ -148,10 +297,17 @@ async def apply_saved(
                 f"was planned; nothing was changed. {replan_hint(saved.path)}",
                 merge_items(items),
             )
-        run = Run(config=config, plan=fresh, origin=origin_of(config, fresh, observed))
-        # The fresh changes equal the saved ones and carry the ids just read.
-        run.applied = await provider.apply(fresh.changes, progress)
-        run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
+        run = Run(
+            config=config,
+            plan=fresh,
+            origin=origin_of(config, fresh, observed),
+            violations=safety_check(fresh, Census.of(observed, config.settings), config.settings),
+            forced=force or saved.forced,
+        )
+        if not run.refusals:
+            # The fresh changes equal the saved ones and carry the ids just read.
+            run.applied = await provider.apply(fresh.changes, progress)
+            run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
         run.requests = provider.request_count
         return run
     finally:
@@ -164,5 +320,9 @@ async def drift(
     unmanaged_is_drift: bool = False,
     factory: ProviderFactory = _default_factory,
 ) -> Drift:
-    run = await plan(config, factory)
+    """Drift reports differences; it changes nothing, so no threshold applies to it."""
+    return drift_of(await plan(config, factory), unmanaged_is_drift=unmanaged_is_drift)
+
+
+def drift_of(run: Run, *, unmanaged_is_drift: bool = False) -> Drift:
     return Drift(run, drift_report(run.plan, unmanaged_is_drift=unmanaged_is_drift))

@@ -3,20 +3,48 @@
 With a saved plan (`espform apply FILE`) it makes exactly the saved changes without
 asking, as Terraform does: the review happened when the plan was saved. It refuses if
 the config or the account changed since.
+
+With several accounts, every account is planned first; if any cannot be planned or
+is refused by a safety check, nothing is applied anywhere. Then the accounts are
+applied one after the other, each confirmed on its own (unless --auto-approve), and
+the first failed account stops the rest.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from reconciler import workflow
-from reconciler.cli.common import PAST, Command, config_option, fail, load, run_async, use_color
-from reconciler.engine import Action, Plan
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    PAST,
+    Command,
+    ConfigSelection,
+    config_option,
+    echo_error,
+    fail,
+    failure_lines,
+    force_option,
+    load,
+    load_all,
+    run_async,
+    select_configs,
+    target_option,
+    targets_from,
+    use_color,
+)
+from reconciler.config.model import Config
+from reconciler.engine import Action
+from reconciler.model import Address
 from reconciler.planfile import PlanFileError, read_plan
 from reconciler.providers.base import Outcome
+from reconciler.render import accounts as grouped
+from reconciler.render.safety import overridden_text, refusal_text
 from reconciler.render.text import render_plan
 
 
@@ -28,54 +56,142 @@ from reconciler.render.text import render_plan
     is_flag=True,
     help="Apply without asking for confirmation (not needed with a saved plan).",
 )
-def apply(plan_file: str | None, config_path: str, auto_approve: bool) -> None:
+@target_option
+@force_option
+def apply(
+    plan_file: str | None,
+    config_paths: tuple[str, ...],
+    auto_approve: bool,
+    target_texts: tuple[str, ...],
+    force: bool,
+) -> None:
     """Make the changes the config needs; with PLAN_FILE, exactly the saved ones.
 
     PLAN_FILE is written by `espform plan --out PLAN_FILE`. It is applied only if the
     config file is unchanged and the objects it touches are as they were when it was
-    planned; otherwise nothing is changed and apply exits 1.
+    planned; otherwise nothing is changed and apply exits 1. A plan refused by
+    settings.protect or a threshold changes nothing and exits 1; --force lifts the
+    thresholds, never protection.
     """
+    selection = select_configs(config_paths)
     if plan_file is not None:
-        _apply_saved(Path(plan_file), config_path)
+        if selection.many:
+            fail(
+                "a saved plan belongs to one account: give the config it was planned "
+                "with as a single file, `espform apply PLAN_FILE -c FILE`."
+            )
+        if target_texts:
+            fail(
+                "a saved plan keeps the targets it was planned with; --target cannot "
+                "change them. Plan again with the --target you want and apply that plan."
+            )
+        _apply_saved(Path(plan_file), selection.paths[0], force)
         return
-    config = load(config_path)
-    color = use_color()
-    if not auto_approve and not sys.stdin.isatty():
+    targets = targets_from(target_texts)
+    configs = load_all(selection)
+    if not auto_approve and not _interactive():
         # Decided before reading the account so that CI fails fast and clearly.
         fail(
             "apply needs confirmation, but standard input is not a terminal. "
             "Review the plan with `espform plan`, then run `espform apply --auto-approve`, "
             "or save it with `espform plan --out FILE` and run `espform apply FILE`."
         )
+    code = run_async(_apply_all(selection, configs, targets, force, auto_approve))
+    if code != EXIT_OK:
+        sys.exit(code)
 
-    def confirm(result: Plan) -> bool:
-        click.echo(render_plan(result, color=color))
-        if auto_approve:
-            return True
-        click.echo("")
-        return click.confirm("Do you want to perform these actions?", default=False)
 
-    result = run_async(workflow.apply(config, confirm, _progress))
-    if not result.plan.has_changes:
-        click.echo(render_plan(result.plan, color=color))
-        return
-    if result.applied is None:
+def _interactive() -> bool:
+    """Whether someone can answer the confirmation prompt."""
+    return sys.stdin.isatty()
+
+
+async def _apply_all(
+    selection: ConfigSelection,
+    configs: Sequence[Config],
+    targets: Sequence[Address],
+    force: bool,
+    auto_approve: bool,
+) -> int:
+    color = use_color()
+    async with workflow.Accounts(configs) as accounts:
+        outcomes = await accounts.plan(targets=targets, force=force)
+        pairs = list(zip(selection.paths, outcomes, strict=True))
+        if any(isinstance(o, workflow.Failed) or o.refusals for o in outcomes):
+            _show_blocked(pairs, selection.many, color)
+            return EXIT_ERROR
+        for number, (path, outcome) in enumerate(pairs):
+            assert isinstance(outcome, workflow.Run)  # failures returned above
+            if selection.many:
+                where = f"{outcome.origin.provider} ({outcome.origin.target})"
+                click.echo(grouped.heading(path, where))
+            if not await _apply_one(accounts, outcome, auto_approve, color):
+                rest = [p for p, _ in pairs[number + 1 :]]
+                if rest:
+                    echo_error([f"not attempted, after the failure above: {', '.join(rest)}"])
+                return EXIT_ERROR
+            if selection.many:
+                click.echo("")
+    return EXIT_OK
+
+
+def _show_blocked(pairs: Sequence[tuple[str, workflow.Outcome]], many: bool, color: bool) -> None:
+    for path, outcome in pairs:
+        if many:
+            click.echo(grouped.heading(path))
+        if isinstance(outcome, workflow.Failed):
+            echo_error(failure_lines(outcome.error))
+            continue
+        click.echo(render_plan(outcome.plan, color=color))
+        if outcome.refusals:
+            echo_error([refusal_text(outcome.refusals)])
+        if many:
+            click.echo("")
+    if many:
+        echo_error(["nothing was applied to any account; fix the errors above, then apply again."])
+
+
+def _confirm(run: workflow.Run, auto_approve: bool, color: bool) -> bool:
+    click.echo(render_plan(run.plan, color=color))
+    if run.overridden:
+        click.echo(f"Warning: {overridden_text(run.overridden)}", err=True)
+    if auto_approve:
+        return True
+    click.echo("")
+    return click.confirm("Do you want to perform these actions?", default=False)
+
+
+async def _apply_one(
+    accounts: workflow.Accounts, run: workflow.Run, auto_approve: bool, color: bool
+) -> bool:
+    """Confirm and apply one account; False when a change failed."""
+    if not run.plan.has_changes:
+        click.echo(render_plan(run.plan, color=color))
+        return True
+    if not _confirm(run, auto_approve, color):
         click.echo("Apply cancelled; nothing was changed.")
-        return
-    _report(result, color)
+        return True
+    await accounts.execute(run, _progress)
+    return _report(run, color)
 
 
-def _apply_saved(path: Path, config_path: str) -> None:
+def _apply_saved(path: Path, config_path: str, force: bool) -> None:
     try:
         saved = read_plan(path)
     except PlanFileError as err:
         fail(str(err))
     config = load(config_path)
-    result = run_async(workflow.apply_saved(config, saved, _progress))
+    result = run_async(workflow.apply_saved(config, saved, _progress, force=force))
+    if result.refusals:
+        click.echo(render_plan(result.plan, color=use_color()))
+        fail(refusal_text(result.refusals))
     if not result.plan.has_changes:
         click.echo(f"The saved plan {path} has no changes; nothing was changed.")
         return
-    _report(result, use_color())
+    if result.overridden:
+        click.echo(f"Warning: {overridden_text(result.overridden)}", err=True)
+    if not _report(result, use_color()):
+        sys.exit(EXIT_ERROR)
 
 
 def _progress(outcome: Outcome) -> None:
@@ -88,10 +204,11 @@ def _progress(outcome: Outcome) -> None:
         click.echo(f"{change.address}: failed: {outcome.error}", err=True)
 
 
-def _report(result: workflow.Run, color: bool) -> None:
+def _report(result: workflow.Run, color: bool) -> bool:
+    """Print what an apply did; False (after saying so) when a change failed."""
     applied = result.applied
     if applied is None:
-        return
+        return True
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     done = [o for o in applied.outcomes if o.ok]
@@ -99,9 +216,13 @@ def _report(result: workflow.Run, color: bool) -> None:
     summary = ", ".join(f"{counts[a]} {PAST[a]}" for a in Action)
     if not applied.ok:
         left = len(result.plan.changes) - len(applied.outcomes)
-        fail(
-            f"apply stopped at a failed change ({summary}; {left} not attempted). "
-            "Fix the cause, then run plan again: it shows what is left."
+        echo_error(
+            [
+                f"apply stopped at a failed change ({summary}; {left} not attempted). "
+                "Fix the cause, then run plan again: it shows what is left."
+            ]
         )
+        return False
     message = f"Apply complete! {summary}."
     click.echo(click.style(message, bold=True) if color else message)
+    return True

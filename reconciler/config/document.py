@@ -27,7 +27,15 @@ from reconciler.config.interpolation import Reference
 from reconciler.config.provider import ProviderConfig
 from reconciler.config.yaml_source import DataPath, Positions
 from reconciler.errors import Issue
-from reconciler.model import Location, Settings, State
+from reconciler.model import (
+    DEFAULT_MAX_PERCENT,
+    DEFAULT_THRESHOLD_MIN_OBJECTS,
+    Glob,
+    Location,
+    Settings,
+    State,
+    Threshold,
+)
 
 #: MailerLite's limit on group, segment and field names; Mailchimp's are not longer.
 MAX_NAME = 255
@@ -90,6 +98,37 @@ IgnorePattern = Annotated[
 ]
 
 
+ProtectPattern = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    Noun("protect pattern", 'a name glob such as "Customers*"'),
+]
+
+_PERCENT_SCHEMA: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 100}
+
+
+def _threshold_field(what: str) -> Any:
+    # Validated by `build_settings`, not by pydantic: the value is a number or a mapping,
+    # and a union would report one confusing error per alternative instead of one that
+    # points at the bad key or value.
+    return Field(
+        default=None,
+        description=(
+            f"Refuse (unless --force) a plan that {what} more than this percentage of the "
+            "objects of one kind (under one parent, e.g. one audience). A number applies "
+            "to every kind; a mapping sets it per kind (`{groups: 10, fields: 50}`) with "
+            f"`default` for the others. Default {DEFAULT_MAX_PERCENT:.0f}, applied only to "
+            f"kinds with at least `threshold_min_objects` objects. 100 turns it off."
+        ),
+        json_schema_extra={
+            "anyOf": [
+                _PERCENT_SCHEMA,
+                {"type": "object", "additionalProperties": _PERCENT_SCHEMA},
+            ]
+        },
+    )
+
+
 class SettingsDocument(DocumentModel):
     """The `settings:` keys every provider shares; providers add their `prune` kinds."""
 
@@ -100,6 +139,110 @@ class SettingsDocument(DocumentModel):
             "espform never touches nor reports."
         ),
     )
+    protect: list[ProtectPattern] = Field(
+        default_factory=list,
+        description=(
+            "Name globs of objects espform never deletes nor replaces: not when they are "
+            "removed from the config while their kind is pruned, not with --force. To "
+            "delete one on purpose, first remove the pattern that protects it."
+        ),
+    )
+    max_change_percent: Any = _threshold_field("updates, renames or replaces")
+    max_delete_percent: Any = _threshold_field("deletes or replaces")
+    threshold_min_objects: int = Field(
+        default=DEFAULT_THRESHOLD_MIN_OBJECTS,
+        ge=1,
+        description=(
+            "The thresholds apply only to kinds with at least this many objects in the "
+            "account (per parent), since in a small account one ordinary delete is "
+            "already a large share."
+        ),
+    )
+
+
+#: The key of a threshold mapping that applies to kinds it does not name.
+DEFAULT_KEY = "default"
+
+
+def build_settings(
+    doc: SettingsDocument | None,
+    ctx: BuildContext,
+    *,
+    prune: frozenset[str],
+    kinds: Mapping[str, str],
+) -> Settings:
+    """The provider-neutral `Settings`; reports bad thresholds where they are written.
+
+    `kinds` maps each section key a threshold mapping may name (`groups`) to its
+    resource kind (`group`).
+    """
+    if doc is None:
+        return Settings(prune=prune)
+    protect = tuple(
+        Glob(pattern, ctx.value("settings", "protect", index))
+        for index, pattern in enumerate(doc.protect)
+    )
+    return Settings(
+        prune=prune,
+        ignore=tuple(doc.ignore),
+        protect=protect,
+        max_change_percent=_threshold(doc.max_change_percent, "max_change_percent", kinds, ctx),
+        max_delete_percent=_threshold(doc.max_delete_percent, "max_delete_percent", kinds, ctx),
+        threshold_min_objects=doc.threshold_min_objects,
+    )
+
+
+def _threshold(value: Any, name: str, kinds: Mapping[str, str], ctx: BuildContext) -> Threshold:
+    # Imported here: `messages` reads this module's `Noun`, so it cannot be imported first.
+    from reconciler.config.messages import did_you_mean
+
+    path: tuple[Hashable, ...] = ("settings", name)
+    if value is None:
+        return Threshold(name)
+    if not isinstance(value, dict):
+        percent = _percent(value, path, ctx, mapping_allowed=True)
+        return Threshold(name, percent=percent)
+    allowed = [DEFAULT_KEY, *kinds]
+    default: float | None = None
+    by_kind: list[tuple[str, float]] = []
+    for key, item in value.items():
+        if key not in allowed:
+            ctx.error(
+                ctx.key(*path, key),
+                f"unknown kind {key!r} in settings.{name}; allowed keys: "
+                f"{', '.join(allowed)}{did_you_mean(key, allowed)}",
+            )
+            continue
+        percent = _percent(item, (*path, key), ctx, mapping_allowed=False)
+        if percent is None:
+            continue
+        if key == DEFAULT_KEY:
+            default = percent
+        else:
+            by_kind.append((kinds[key], percent))
+    return Threshold(name, percent=default, by_kind=tuple(by_kind))
+
+
+def _percent(
+    value: Any, path: tuple[Hashable, ...], ctx: BuildContext, *, mapping_allowed: bool
+) -> float | None:
+    from reconciler.config.messages import kind_of  # see _threshold
+
+    label = ".".join(str(p) for p in path)
+    shape = "a percentage from 0 to 100, e.g. 30"
+    if mapping_allowed:
+        shape += ", or a mapping of kinds to percentages, e.g. {groups: 10, fields: 50}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        ctx.error(ctx.value(*path), f"{label}: expected {shape}, got {kind_of(value)}")
+        return None
+    if not 0 <= value <= 100:
+        ctx.error(
+            ctx.value(*path),
+            f"{label}: {value} is out of range; it must be a percentage from 0 to 100 "
+            "(100 turns the check off)",
+        )
+        return None
+    return float(value)
 
 
 # --- Dialect contract -------------------------------------------------------------------

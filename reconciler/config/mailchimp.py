@@ -6,6 +6,8 @@ provider:
   api_key: ${env:MAILCHIMP_API_KEY}     # its -usNN suffix picks the data center
 settings:
   prune: {merge_fields: true, tags: true}
+  protect: [Pet Manager Customers]      # never deleted nor replaced, even with --force
+  max_delete_percent: {merge_fields: 20, default: 30}
 audiences:
   Pet Manager Customers:
     contact: {company: Pet Manager, address1: 1 Main St, city: Portland, country: US}
@@ -45,7 +47,7 @@ import re
 from pydantic import SecretStr
 
 from reconciler.config.credentials import credential_present, sandbox_path
-from reconciler.config.document import BuildContext, Desired, Dialect
+from reconciler.config.document import BuildContext, Desired, Dialect, build_settings
 from reconciler.config.mailchimp_audiences import PROVIDER, build_audiences
 from reconciler.config.mailchimp_documents import (
     MailchimpDocument,
@@ -61,7 +63,7 @@ API_PATH = "/3.0"
 #: A key ends with a dash and its data center: `...-us6`.
 _DATA_CENTER = re.compile(r".+-([a-z]+[0-9]+)")
 
-#: `settings.prune` key -> resource kind.
+#: `settings.prune` and per-kind threshold key -> resource kind.
 PRUNE_KINDS = {
     "audiences": "audience",
     "merge_fields": "merge_field",
@@ -76,7 +78,7 @@ def build(doc: MailchimpDocument, ctx: BuildContext) -> Desired | None:
     provider = _provider(doc.provider, ctx) if doc.provider is not None else None
     state = State(PROVIDER)
     build_audiences(doc.audiences or {}, ctx, state)
-    settings = _settings(doc.settings)
+    settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
     return Desired(provider, settings, state)
@@ -132,12 +134,13 @@ def _data_center_url(api_key: SecretStr | None, ctx: BuildContext) -> str | None
     return None
 
 
-def _settings(doc: MailchimpSettings | None) -> Settings:
-    doc = doc or MailchimpSettings()
-    prune = doc.prune or MailchimpPrune()
-    return Settings(
+def _settings(doc: MailchimpSettings | None, ctx: BuildContext) -> Settings:
+    prune = (doc.prune if doc is not None else None) or MailchimpPrune()
+    return build_settings(
+        doc,
+        ctx,
         prune=frozenset(kind for key, kind in PRUNE_KINDS.items() if getattr(prune, key)),
-        ignore=tuple(doc.ignore),
+        kinds=PRUNE_KINDS,
     )
 
 

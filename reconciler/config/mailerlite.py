@@ -7,6 +7,8 @@ provider:
 settings:
   prune: {groups: true}
   ignore: ["Imported *"]
+  protect: ["Customers*"]             # never deleted nor replaced, even with --force
+  max_delete_percent: {groups: 10}    # per kind; a bare number sets every kind
 fields:
   partner_key: {name: Partner key, type: text}
   total_sales: {type: number}
@@ -34,6 +36,7 @@ from reconciler.config.document import (
     DocumentModel,
     Noun,
     SettingsDocument,
+    build_settings,
     name_type,
     renamed_from_field,
     renamed_from_type,
@@ -164,7 +167,7 @@ def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
     _fields(doc.fields or {}, ctx, state)
     _renamable(Group, "group", doc.groups or {}, ctx, state)
     _renamable(Segment, "segment", doc.segments or {}, ctx, state)
-    settings = _settings(doc.settings)
+    settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
     return Desired(provider, settings, state)
@@ -251,13 +254,17 @@ def _renamable(
         )
 
 
-def _settings(doc: MailerLiteSettings | None) -> Settings:
-    doc = doc or MailerLiteSettings()
-    prune = doc.prune or MailerLitePrune()
-    kinds = {"field": prune.fields, "group": prune.groups, "segment": prune.segments}
-    return Settings(
-        prune=frozenset(kind for kind, on in kinds.items() if on),
-        ignore=tuple(doc.ignore),
+#: `settings.prune` and per-kind threshold key -> resource kind.
+SETTINGS_KINDS = {"fields": "field", "groups": "group", "segments": "segment"}
+
+
+def _settings(doc: MailerLiteSettings | None, ctx: BuildContext) -> Settings:
+    prune = (doc.prune if doc is not None else None) or MailerLitePrune()
+    return build_settings(
+        doc,
+        ctx,
+        prune=frozenset(kind for key, kind in SETTINGS_KINDS.items() if getattr(prune, key)),
+        kinds=SETTINGS_KINDS,
     )
 
 

@@ -59,6 +59,8 @@ class Plan:
     unmanaged: list[Resource] = field(default_factory=list)
     #: Matched an `ignore` glob: never touched, never reported as unmanaged.
     ignored: list[Resource] = field(default_factory=list)
+    #: `--target` addresses this plan was narrowed to; empty for a whole plan.
+    targets: tuple[Address, ...] = ()
 
     @property
     def has_changes(self) -> bool:

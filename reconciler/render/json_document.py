@@ -8,11 +8,13 @@ and `format_version`; fields are only ever added within a major version.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler import __version__
 from reconciler.engine.fingerprint import PlanOrigin
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.engine.safety import Violation
 from reconciler.render.drift import DriftReport
 from reconciler.render.values import resource_document
 
@@ -22,7 +24,15 @@ PLAN_DOCUMENT = "espform-plan"
 DRIFT_DOCUMENT = "espform-drift"
 
 
-def plan_document(plan: Plan, origin: PlanOrigin) -> dict[str, Any]:
+def plan_document(
+    plan: Plan,
+    origin: PlanOrigin,
+    violations: Sequence[Violation] = (),
+    *,
+    forced: bool = False,
+) -> dict[str, Any]:
+    """`violations` are all the plan's safety violations; with `forced`, those --force
+    lifts are listed as overridden and do not make the plan refused."""
     counts = plan.counts()
     return {
         "document": PLAN_DOCUMENT,
@@ -36,6 +46,40 @@ def plan_document(plan: Plan, origin: PlanOrigin) -> dict[str, Any]:
         "changes": [change_document(change) for change in plan.changes],
         "unmanaged": [str(r.address) for r in plan.unmanaged],
         "ignored": [str(r.address) for r in plan.ignored],
+        "targets": [str(t) for t in plan.targets],
+        "safety": safety_document(violations, forced=forced),
+    }
+
+
+def safety_document(violations: Sequence[Violation], *, forced: bool) -> dict[str, Any]:
+    """`refused` is what a machine checks: true means apply would change nothing."""
+    items = []
+    for violation in violations:
+        overridden = forced and violation.overridable
+        item: dict[str, Any] = {
+            "rule": violation.rule.value,
+            "overridden": overridden,
+            "message": violation.message,
+        }
+        if violation.address is not None:
+            item["address"] = str(violation.address)
+        if violation.glob is not None:
+            item["pattern"] = violation.glob.pattern
+        if violation.scope is not None and violation.limit is not None:
+            parent, kind = violation.scope
+            item.update(
+                parent=str(parent) if parent is not None else None,
+                kind=kind,
+                count=violation.count,
+                total=violation.total,
+                percent=round(violation.percent, 1),
+                limit=violation.limit.percent,
+            )
+        items.append(item)
+    return {
+        "forced": forced,
+        "refused": any(not item["overridden"] for item in items),
+        "violations": items,
     }
 
 
@@ -88,8 +132,14 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def render_json(plan: Plan, origin: PlanOrigin) -> str:
-    return dumps(plan_document(plan, origin))
+def render_json(
+    plan: Plan,
+    origin: PlanOrigin,
+    violations: Sequence[Violation] = (),
+    *,
+    forced: bool = False,
+) -> str:
+    return dumps(plan_document(plan, origin, violations, forced=forced))
 
 
 def render_drift_json(report: DriftReport, origin: PlanOrigin) -> str:

@@ -8,9 +8,11 @@ the full output is.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.engine.safety import Violation
 from reconciler.model import Resource
 from reconciler.render import markdown_blocks as md
 from reconciler.render.drift import (
@@ -19,6 +21,7 @@ from reconciler.render.drift import (
     UNEXPECTED_TITLE,
     DriftReport,
 )
+from reconciler.render.safety import safety_markdown, targets_note
 
 #: A hidden marker, so a CI job can find and update its earlier comment instead of
 #: adding one per push.
@@ -38,9 +41,28 @@ _DRIFT_HINT = (
 )
 
 
-def render_plan_markdown(plan: Plan, *, account: str, limit: int = md.DEFAULT_LIMIT) -> str:
-    """`account` names where the plan applies, e.g. "mailerlite (embedded sandbox)"."""
-    head = [PLAN_MARKER, f"### espform plan for {account}", "", f"**{plan.summary()}**"]
+def render_plan_markdown(
+    plan: Plan,
+    *,
+    account: str,
+    limit: int = md.DEFAULT_LIMIT,
+    refusals: Sequence[Violation] = (),
+    overridden: Sequence[Violation] = (),
+    marker: bool = True,
+) -> str:
+    """`account` names where the plan applies, e.g. "mailerlite (embedded sandbox)".
+
+    `refusals` and `overridden` are the safety violations that stop the plan and those
+    --force lifted; both are shown first, since they decide whether it is applied.
+    `marker=False` leaves out the comment marker, for a section of a larger comment.
+    """
+    head = [f"### espform plan for {account}", "", f"**{plan.summary()}**"]
+    if marker:
+        head.insert(0, PLAN_MARKER)
+    if refusals or overridden:
+        head += ["", *safety_markdown(refusals, overridden)]
+    if plan.targets:
+        head += ["", f"> [!NOTE]\n> {html.escape(targets_note(plan.targets))}"]
     counts = plan.counts()
     if plan.changes or plan.unmanaged:
         head += [
@@ -70,9 +92,11 @@ def render_plan_markdown(plan: Plan, *, account: str, limit: int = md.DEFAULT_LI
 
 
 def render_drift_markdown(
-    report: DriftReport, *, account: str, limit: int = md.DEFAULT_LIMIT
+    report: DriftReport, *, account: str, limit: int = md.DEFAULT_LIMIT, marker: bool = True
 ) -> str:
-    head = [DRIFT_MARKER, f"### espform drift check of {account}", "", f"**{report.summary()}**"]
+    head = [f"### espform drift check of {account}", "", f"**{report.summary()}**"]
+    if marker:
+        head.insert(0, DRIFT_MARKER)
     sections = (
         (CHANGED_TITLE, report.changed),
         (MISSING_TITLE, report.missing),

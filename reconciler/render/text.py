@@ -7,6 +7,7 @@ from collections.abc import Callable
 import click
 
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.render.safety import targets_note
 from reconciler.render.values import resource_document, show
 
 _SYMBOL = {
@@ -59,6 +60,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
             "set settings.prune to delete):"
         )
         lines.extend(f"  {r.address}" for r in plan.unmanaged)
+        lines.append("")
+    if plan.targets:
+        lines.append(paint(targets_note(plan.targets), fg="yellow"))
         lines.append("")
     lines.append(paint(plan.summary(), bold=True))
     return "\n".join(lines)
