@@ -7,8 +7,10 @@ import click
 from reconciler import __version__
 from reconciler.cli.apply import apply
 from reconciler.cli.drift import drift
+from reconciler.cli.import_ import import_command
 from reconciler.cli.plan import plan
 from reconciler.cli.sandbox import sandbox
+from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
 
 
@@ -22,5 +24,5 @@ def main() -> None:
     """
 
 
-for command in (validate, plan, apply, drift, sandbox):
+for command in (validate, plan, apply, drift, import_command, schema, sandbox):
     main.add_command(command)
