@@ -14,7 +14,30 @@ from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class EspformGroup(click.Group):
+    """Usage errors anywhere in the command tree exit 1, not click's 2.
+
+    2 means "changes present" (plan) or "drift found" (drift): a CI job or cron entry
+    with a mistyped command or option must not be read as either.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            err.exit_code = 1
+            raise
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Resolving the subcommand and parsing its options happen in here.
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:
+            err.exit_code = 1
+            raise
+
+
+@click.group(cls=EspformGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="espform")
 def main() -> None:
     """Manage an email service provider account (MailerLite, Mailchimp) as code.

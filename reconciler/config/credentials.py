@@ -36,7 +36,17 @@ def credential_present(
             f"`{key}: ${{env:{env}}}` and export {env}",
         )
         return False
-    if secret.get_secret_value() or ("provider", key) in ctx.unresolved:
+    value = secret.get_secret_value()
+    if value and any(ch.isspace() or not ch.isprintable() for ch in value):
+        # Usually a trailing newline from `echo` or a secret store; sent as a header it
+        # would be rejected by the HTTP layer, which may quote the header back.
+        ctx.error(
+            ctx.value("provider", key),
+            f"provider.{key} contains whitespace or control characters (often a trailing "
+            "newline); remove them from the secret",
+        )
+        return False
+    if value or ("provider", key) in ctx.unresolved:
         return True
     ref = ctx.credentials.get(("provider", key))
     if ref is None:

@@ -48,6 +48,11 @@ RetryWhen = Callable[[httpx.Response], bool]
 
 #: Statuses worth another attempt: the server did not (or could not) process the request.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: What a write that is not idempotent (POST, PATCH) may be retried on: answers that say
+#: the request was not carried out. A 5xx or a connection lost mid-request may have
+#: carried it out already, and sending a create again could make a duplicate.
+WRITE_RETRY_STATUSES = frozenset({408, 429})
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ class HttpClient:
         self._jitter = jitter
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._request_count = 0
+        self._secret_forms = _secret_forms(authorization)
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             auth=_HeaderAuth(auth_header, authorization) if authorization else None,
@@ -201,19 +207,17 @@ class HttpClient:
             try:
                 response = await self._send(method, path, params, json)
             except httpx.TransportError as exc:
-                # Retried even for writes: a dropped connection on a create can at worst
-                # create a duplicate, which the next plan shows; giving up would leave
-                # the apply half done for a blip.
-                if attempt < self.max_attempts:
-                    await self._wait(self._backoff_for(attempt), method, path, repr(exc))
+                described = self._scrub(_describe(exc))
+                if self._retryable_error(exc, method) and attempt < self.max_attempts:
+                    await self._wait(self._backoff_for(attempt), method, path, described)
                     continue
                 raise self._map_error(
-                    HttpFailure(method, path, context, attempt, transport_error=_describe(exc))
+                    HttpFailure(method, path, context, attempt, transport_error=described)
                 ) from None
             if response.is_success:
                 return response
             retry_after = retry_after_seconds(response)
-            if self._retryable(response) and attempt < self.max_attempts:
+            if self._retryable(response, method) and attempt < self.max_attempts:
                 delay = retry_after if retry_after is not None else self._backoff_for(attempt)
                 if delay <= self._max_retry_wait:
                     await self._wait(delay, method, path, str(response.status_code))
@@ -270,10 +274,30 @@ class HttpClient:
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
-    def _retryable(self, response: httpx.Response) -> bool:
-        if response.status_code in RETRY_STATUSES:
+    def _retryable(self, response: httpx.Response, method: str) -> bool:
+        statuses = RETRY_STATUSES if method in IDEMPOTENT else WRITE_RETRY_STATUSES
+        if response.status_code in statuses:
             return True
         return self._retry_when is not None and self._retry_when(response)
+
+    @staticmethod
+    def _retryable_error(exc: httpx.TransportError, method: str) -> bool:
+        if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+            return False  # our own request is malformed: sending it again cannot help
+        if method in IDEMPOTENT:
+            return True
+        # A write is retried only when it cannot have reached the server.
+        return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+    def _scrub(self, text: str) -> str:
+        """Remove the credential, in every form it was sent in, from text about to be shown.
+
+        Transport errors can quote the request's headers (an illegal header value is
+        reported with the header in full).
+        """
+        for secret in self._secret_forms:
+            text = text.replace(secret, "[redacted]")
+        return text
 
     def _backoff_for(self, attempt: int) -> float:
         delay = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
@@ -307,9 +331,13 @@ class HttpClient:
                 path, params={**(params or {}), page_param: page}, context=context
             )
             data, links, meta = _envelope(body)
+            current, last = meta.get("current_page"), meta.get("last_page")
+            if current is not None and int(current) != page:
+                # A server (or proxy) that ignores `page` answers page 1 again with `next`
+                # still set: stop rather than read (and count) the same page forever.
+                return
             yield data
             has_next = links.get("next") is not None if "next" in links else None
-            current, last = meta.get("current_page"), meta.get("last_page")
             at_last = int(current) >= int(last) if current is not None and last else None
             if not data or has_next is False or at_last or (has_next is None and at_last is None):
                 return
@@ -405,6 +433,25 @@ def _payload(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text[:500]
+
+
+def _secret_forms(authorization: SecretStr | None) -> list[str]:
+    """The header value, its credential part, and a Basic credential's decoded password,
+    longest first so that a longer form is replaced before a part of it."""
+    if authorization is None:
+        return []
+    value = authorization.get_secret_value()
+    forms = {value, value.strip()}
+    scheme, _, credential = value.partition(" ")
+    if credential:
+        forms.add(credential.strip())
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode()
+            except (ValueError, UnicodeDecodeError):
+                decoded = ""
+            forms.update(part for part in (decoded, decoded.partition(":")[2]) if part)
+    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
 
 
 def _describe(exc: httpx.TransportError) -> str:

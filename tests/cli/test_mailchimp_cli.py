@@ -27,7 +27,8 @@ audiences:
     %(renamed)s
     contact: {company: Pet Manager Inc., address1: 12 Harbor Road, city: Portland, country: US}
     permission_reminder: You are a customer of a Pet Manager clinic.
-    campaign_defaults: {from_name: Pet Manager, from_email: care@petmanager.example, subject: "", language: en}
+    campaign_defaults:
+      {from_name: Pet Manager, from_email: care@petmanager.example, subject: "", language: en}
     email_type_option: false
 """
 
@@ -125,7 +126,8 @@ def test_segment_conditions_compare_by_meaning_not_by_form(write_config, espform
     audience = AUDIENCE % {"audience": "Pets", "renamed": ""}
     first = [
         "          - {condition_type: TextMerge, field: VISITS, op: greater, value: 5}",
-        "          - {condition_type: StaticSegment, field: static_segment, op: static_is, value: Dog owner}",
+        "          - {condition_type: StaticSegment, field: static_segment, op: static_is,"
+        " value: Dog owner}",
         "          - {condition_type: MemberRating, field: rating, op: greater, value: 3}",
     ]
     config = write_config(audience + SEGMENT % "\n".join(first))
@@ -134,7 +136,8 @@ def test_segment_conditions_compare_by_meaning_not_by_form(write_config, espform
     # Same meaning: other order, numbers written as strings and strings as numbers.
     same = [
         '          - {condition_type: MemberRating, field: rating, op: greater, value: "3"}',
-        "          - {condition_type: StaticSegment, field: static_segment, op: static_is, value: Dog owner}",
+        "          - {condition_type: StaticSegment, field: static_segment, op: static_is,"
+        " value: Dog owner}",
         '          - {condition_type: TextMerge, field: VISITS, op: greater, value: "5"}',
     ]
     write_config(audience + SEGMENT % "\n".join(same))

@@ -89,3 +89,19 @@ def test_config_error_is_not_chained_to_pydantic(write: Write) -> None:
 
     assert caught.value.__cause__ is None
     assert caught.value.__context__ is None
+
+
+def test_a_token_with_a_trailing_newline_is_refused_without_showing_it(tmp_path) -> None:
+    from reconciler.config import load_config
+    from reconciler.errors import ConfigError
+
+    path = tmp_path / "espform.yaml"
+    path.write_text("provider:\n  type: mailerlite\n  token: ${env:ML_TOKEN}\n")
+    try:
+        load_config(path, environ={"ML_TOKEN": "s3cret-value\n"})
+    except ConfigError as err:
+        message = str(err)
+    else:
+        raise AssertionError("a token with a newline was accepted")
+    assert f"{path}:3:10: provider.token contains whitespace or control characters" in message
+    assert "s3cret-value" not in message

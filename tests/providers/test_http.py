@@ -73,25 +73,114 @@ def test_5xx_twice_then_success_backs_off_exponentially() -> None:
     assert sleep.calls == [0.5, 1.0]
 
 
-def test_408_and_dropped_connections_are_retried() -> None:
+def test_reads_are_retried_after_a_dropped_connection_and_a_408() -> None:
     sleep = SleepRecorder()
 
     async def scenario() -> int:
         with respx.mock(base_url=BASE) as mock:
-            mock.post("/things").mock(
+            mock.get("/things").mock(
                 side_effect=[
                     httpx.RemoteProtocolError("Server disconnected without sending a response."),
                     httpx.Response(408),
-                    httpx.Response(201, json={"id": "9"}),
+                    httpx.Response(200, json={"id": "9"}),
                 ]
             )
             http = client(sleep)
-            assert await http.request_json("POST", "/things", json={"a": 1}) == {"id": "9"}
+            assert await http.get("/things") == {"id": "9"}
             await http.aclose()
             return http.request_count
 
     assert run(scenario) == 3
     assert len(sleep.calls) == 2
+
+
+def test_a_create_is_not_sent_again_when_it_may_have_been_carried_out() -> None:
+    """A 5xx or a connection lost mid-request may have created the object already."""
+
+    async def scenario(failure: httpx.Response | Exception) -> int:
+        with respx.mock(base_url=BASE) as mock:
+            mock.post("/things").mock(side_effect=[failure, httpx.Response(201, json={"id": "9"})])
+            http = client(SleepRecorder())
+            with pytest.raises(ProviderError):
+                await http.request_json("POST", "/things", json={"a": 1})
+            await http.aclose()
+            return http.request_count
+
+    assert run(lambda: scenario(httpx.Response(503))) == 1
+    assert run(lambda: scenario(httpx.RemoteProtocolError("Server disconnected"))) == 1
+
+
+def test_a_create_is_retried_when_it_cannot_have_reached_the_server() -> None:
+    async def scenario() -> int:
+        with respx.mock(base_url=BASE) as mock:
+            mock.post("/things").mock(
+                side_effect=[
+                    httpx.ConnectError("connection refused"),
+                    httpx.Response(429, headers={"Retry-After": "1"}),
+                    httpx.Response(408),
+                    httpx.Response(201, json={"id": "9"}),
+                ]
+            )
+            http = client(SleepRecorder())
+            assert await http.request_json("POST", "/things", json={}) == {"id": "9"}
+            await http.aclose()
+            return http.request_count
+
+    assert run(scenario) == 4
+
+
+def test_a_transport_error_quoting_the_header_never_shows_the_token() -> None:
+    """h11 rejects a header value with a newline and quotes the whole header."""
+    sleep = SleepRecorder()
+
+    async def scenario() -> str:
+        with respx.mock(base_url=BASE) as mock:
+            mock.get("/things").mock(
+                side_effect=httpx.LocalProtocolError(f"Illegal header value b'Bearer {SECRET}\\n'")
+            )
+            http = client(sleep)
+            with pytest.raises(ProviderError) as raised:
+                await http.get("/things")
+            await http.aclose()
+            assert http.request_count == 1  # a malformed request is not sent again
+            return str(raised.value)
+
+    message = run(scenario)
+    assert SECRET not in message
+    assert "[redacted]" in message
+
+
+def test_basic_credentials_are_scrubbed_in_every_form() -> None:
+    from reconciler.providers.http import basic
+
+    key = "0123456789abcdef0123456789abcdef-us6"
+    http = HttpClient(BASE, authorization=basic("espform", SecretStr(key)))
+    header = basic("espform", SecretStr(key)).get_secret_value()
+    encoded = header.split(" ", 1)[1]
+    text = f"{header} / {encoded} / {key}"
+    scrubbed = http._scrub(text)
+    assert key not in scrubbed and encoded not in scrubbed
+    assert scrubbed.count("[redacted]") == 3
+    asyncio.run(http.aclose())
+
+
+def test_page_paging_stops_when_the_server_ignores_the_page_number() -> None:
+    async def scenario() -> list[list[dict[str, Any]]]:
+        with respx.mock(base_url=BASE) as mock:
+            mock.get("/items").respond(
+                200,
+                json={
+                    "data": [{"id": "1"}],
+                    "links": {"next": f"{BASE}/items?page=2"},
+                    "meta": {"current_page": 1, "last_page": 5},
+                },
+            )
+            http = client(SleepRecorder())
+            pages = [page async for page in http.pages("/items")]
+            await http.aclose()
+            return pages
+
+    assert run(scenario) == [[{"id": "1"}]]
 
 
 def test_exhausted_retries_raise_the_mapped_error() -> None:
