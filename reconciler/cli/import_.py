@@ -124,7 +124,8 @@ def _base_url(provider: str, given: str | None) -> str | None:
     if provider == "mailchimp":
         url = url.removesuffix(_MAILCHIMP_API_PATH)
     if not _URL.fullmatch(url):
-        fail(f"--base-url must be an http(s) URL such as https://api.example.com, not {given!r}")
+        # The value is not echoed: a malformed URL may still carry a password.
+        fail("--base-url must be an http(s) URL such as https://api.example.com")
     parts = urlsplit(url)
     if "@" in parts.netloc or parts.query or parts.fragment:
         # It is written into the config, where nothing secret may appear in clear.

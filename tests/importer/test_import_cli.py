@@ -170,3 +170,12 @@ def test_unknown_provider_is_a_usage_error_with_exit_1() -> None:
     result = espform("import", "--provider", "sendgrid")
     assert result.exit_code == 1
     assert "sendgrid" in result.stderr
+
+
+def test_a_malformed_base_url_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAILERLITE_API_KEY", "key-for-test")
+    result = espform("import", "--provider", "mailerlite", "--base-url", "proxyuser:proxyPASS@host")
+    assert result.exit_code == 1
+    assert "proxyPASS" not in result.output

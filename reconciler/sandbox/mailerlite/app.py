@@ -9,6 +9,7 @@ carries `x-ratelimit-limit` / `x-ratelimit-remaining`.
 
 from __future__ import annotations
 
+import hmac
 import re
 import time
 from collections.abc import Callable
@@ -100,7 +101,8 @@ class MailerLiteApp:
         match = _BEARER.match(header)
         if match is None:
             return False
-        return self.token is None or match.group(1) == self.token
+        # Constant-time, like a real API compares credentials.
+        return self.token is None or hmac.compare_digest(match.group(1), self.token)
 
     def _route_key(self, method: str, path: str) -> str:
         found = self.router.match("GET" if method.upper() == "HEAD" else method, path)
