@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # the rules package reads `Location` from here
+    from reconciler.rules.ast import Rule
 
 
 @dataclass(frozen=True, order=True)
@@ -154,6 +157,10 @@ class Group(Resource):
     kind: ClassVar[str] = "group"
     delete_loses: ClassVar[str] = "drops every subscriber's membership of this group"
 
+    #: Who belongs in the group, when its membership is rule-driven. Not an attribute
+    #: of the remote object: the membership step plans it, `diff` never sees it.
+    rule: Rule | None = field(default=None, metadata=UNMANAGED, compare=False)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Segment(Resource):
@@ -242,6 +249,9 @@ class Tag(Resource):
     kind: ClassVar[str] = "tag"
     delete_loses: ClassVar[str] = "removes the tag from every contact that has it"
 
+    #: Who carries the tag, when it is rule-driven (see `Group.rule`).
+    rule: Rule | None = field(default=None, metadata=UNMANAGED, compare=False)
+
 
 @dataclass(frozen=True, kw_only=True)
 class SavedSegment(Resource):
@@ -279,6 +289,11 @@ DEFAULT_MAX_PERCENT = 30.0
 #: ...but only once the kind has this many objects: in a small account one ordinary
 #: delete is already a large share.
 DEFAULT_THRESHOLD_MIN_OBJECTS = 10
+#: Rule-driven membership: adds plus removes in one group, in percent of its current
+#: members, above which a plan is refused unless forced...
+DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT = 30.0
+#: ...once the group has this many members (a small group moves by large shares).
+DEFAULT_MEMBERSHIP_MIN_MEMBERS = 100
 
 
 @dataclass(frozen=True)
@@ -344,6 +359,11 @@ class Settings:
     max_delete_percent: Threshold = Threshold("max_delete_percent")
     #: Thresholds apply only to kinds with at least this many objects in the account.
     threshold_min_objects: int = DEFAULT_THRESHOLD_MIN_OBJECTS
+    #: Most members a plan may add plus remove in one rule-driven group or tag, in
+    #: percent of its current members (refused unless forced; see engine.safety).
+    max_membership_change_percent: float = DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT
+    #: That threshold applies only to groups or tags with at least this many members.
+    membership_min_members: int = DEFAULT_MEMBERSHIP_MIN_MEMBERS
 
 
 @dataclass(frozen=True)

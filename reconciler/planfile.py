@@ -4,7 +4,8 @@ A saved plan is the JSON plan document (see `render.json_document`): the changes
 were reviewed, a digest of the config file, a fingerprint of every account object
 they touch, the `--target` addresses it was narrowed to, and whether it was made with
 `--force`. It holds no credential. `apply FILE` carries it out only if the config file,
-the fingerprints and a fresh plan all still agree with it.
+the fingerprints and a fresh plan all still agree with it; for rule-driven groups and
+tags, the fresh plan must add and remove exactly the saved members.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.engine.fingerprint import Fingerprint, FingerprintMismatch, PlanOrigin, digest_bytes
+from reconciler.engine.membership import MembershipChange
 from reconciler.engine.plan import Action, Plan
 from reconciler.engine.safety import Violation
 from reconciler.model import Address
@@ -47,6 +49,26 @@ class SavedChange:
 
 
 @dataclass(frozen=True)
+class SavedMembership:
+    """The members a saved plan adds to and removes from one group or tag, by id."""
+
+    address: str
+    add: frozenset[str]
+    remove: frozenset[str]
+
+    @classmethod
+    def of(cls, change: MembershipChange) -> SavedMembership:
+        return cls(
+            str(change.address),
+            frozenset(ref.id for ref in change.add),
+            frozenset(ref.id for ref in change.remove),
+        )
+
+    def counts(self) -> str:
+        return f"+{len(self.add):,} -{len(self.remove):,}"
+
+
+@dataclass(frozen=True)
 class SavedPlan:
     path: Path
     format_version: str
@@ -61,10 +83,12 @@ class SavedPlan:
     #: Planned with --force: the thresholds were reviewed as lifted, so apply lifts them
     #: too. Protection is checked again regardless.
     forced: bool = False
+    #: Members of rule-driven groups and tags to add and remove.
+    membership: tuple[SavedMembership, ...] = ()
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes) or any(m.add or m.remove for m in self.membership)
 
 
 @dataclass(frozen=True)
@@ -185,6 +209,7 @@ def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
     return SavedPlan(
         targets=_targets(data, damaged),
         forced=_forced(data, damaged),
+        membership=_membership(data, fingerprints, damaged),
         path=path,
         format_version=data["format_version"],
         espform_version=data["espform_version"],
@@ -205,6 +230,32 @@ def _targets(data: dict[str, Any], damaged: Callable[[str], PlanFileError]) -> t
         return tuple(Address.parse(t) for t in raw)
     except ValueError as err:
         raise damaged(f'"targets" holds an invalid address ({err})') from None
+
+
+def _membership(
+    data: dict[str, Any],
+    fingerprints: Mapping[str, Any],
+    damaged: Callable[[str], PlanFileError],
+) -> tuple[SavedMembership, ...]:
+    # Absent in plans saved before rule-driven membership existed: none was planned.
+    raw = data.get("membership", [])
+    if not isinstance(raw, list):
+        raise damaged('"membership" must be a list')
+    found = []
+    for number, item in enumerate(raw, 1):
+        address = item.get("address") if isinstance(item, dict) else None
+        if not isinstance(address, str) or address not in fingerprints:
+            raise damaged(f"membership entry {number} lacks an address with a fingerprint")
+        sides: list[frozenset[str]] = []
+        for side in ("add", "remove"):
+            refs = item.get(side)
+            if not isinstance(refs, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("id"), str) for r in refs
+            ):
+                raise damaged(f'membership entry {number} ({address}): "{side}" must list ids')
+            sides.append(frozenset(r["id"] for r in refs))
+        found.append(SavedMembership(address, sides[0], sides[1]))
+    return tuple(found)
 
 
 def _forced(data: dict[str, Any], damaged: Callable[[str], PlanFileError]) -> bool:
@@ -239,6 +290,27 @@ def stale_items(
     for address, before in saved_by_address.items():
         if address not in fresh_by_address:
             items.append(StaleItem(address, f"no longer needs the planned {before.action}"))
+    return items + membership_items(saved.membership, fresh.membership)
+
+
+def membership_items(
+    saved: Sequence[SavedMembership], fresh: Sequence[MembershipChange]
+) -> list[StaleItem]:
+    """Groups or tags whose members to add or remove differ from the saved plan's."""
+    none = frozenset[str]()
+    planned = {m.address: m for m in saved if m.add or m.remove}
+    now = {m.address: m for m in map(SavedMembership.of, fresh) if m.add or m.remove}
+    items = []
+    for address in [*planned, *(a for a in now if a not in planned)]:
+        before = planned.get(address) or SavedMembership(address, none, none)
+        after = now.get(address) or SavedMembership(address, none, none)
+        if before == after:
+            continue
+        if before.counts() != after.counts():
+            what = f"members would now change by {after.counts()}, the plan has {before.counts()}"
+        else:
+            what = f"members would change by {after.counts()} as planned, but not the same ones"
+        items.append(StaleItem(address, what))
     return items
 
 

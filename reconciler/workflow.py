@@ -7,6 +7,10 @@ Several accounts (one config file each) are read and planned concurrently: each 
 its own provider, connection and rate limit, so one slow ESP does not hold up the
 others. They are then applied one at a time, so that output, confirmation and a
 failure each belong to one account.
+
+With rule-driven groups or tags, planning also scans the subscribers (see
+`membership_step`), and applying adds and removes members after every structural
+change succeeded.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from reconciler.engine.safety import Census, Violation, standing
 from reconciler.engine.safety import check as safety_check
 from reconciler.engine.target import TargetError, known_addresses, select, unknown_message
 from reconciler.errors import IssuesError
+from reconciler.membership_step import RequestStep, apply_membership, plan_membership
 from reconciler.model import Address, State
 from reconciler.planfile import (
     SavedPlan,
@@ -39,7 +44,14 @@ from reconciler.planfile import (
     replan_hint,
     stale_items,
 )
-from reconciler.providers.base import ApplyResult, Progress, Provider, ProviderError
+from reconciler.providers.base import (
+    ApplyResult,
+    MembershipOutcome,
+    MembershipProgress,
+    Progress,
+    Provider,
+    ProviderError,
+)
 from reconciler.providers.registry import create_provider
 from reconciler.render.drift import DriftReport, drift_report
 
@@ -70,6 +82,14 @@ class Run:
     forced: bool = False
     #: Addresses declared or present in the account: what a --target may name.
     known: frozenset[Address] = frozenset()
+    #: What apply did to the members of rule-driven groups or tags; None if not tried.
+    membership_applied: list[MembershipOutcome] | None = None
+    #: The API requests each step used, in order (for --verbose).
+    steps: list[RequestStep] = field(default_factory=list)
+
+    @property
+    def membership_ok(self) -> bool:
+        return all(o.ok for o in self.membership_applied or ())
 
     @property
     def refusals(self) -> list[Violation]:
@@ -146,14 +166,17 @@ class Accounts:
         _check_targets(outcomes, targets)
         return list(outcomes)
 
-    async def execute(self, run: Run, progress: Progress | None = None) -> None:
+    async def execute(
+        self,
+        run: Run,
+        progress: Progress | None = None,
+        membership_progress: MembershipProgress | None = None,
+    ) -> None:
         """Carry out one account's plan, unless a safety check refuses it."""
         if run.refusals or not run.plan.has_changes:
             return
         provider = self._providers[self._index(run)]
-        run.applied = await provider.apply(run.plan.changes, progress)
-        run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
-        run.requests = provider.request_count
+        await _carry_out(provider, run, progress, membership_progress)
 
     def _index(self, run: Run) -> int:
         return next(i for i, config in enumerate(self.configs) if config is run.config)
@@ -166,11 +189,44 @@ async def _captured(config: Config, step: Coroutine[Any, Any, Run]) -> Outcome:
         return Failed(config, err)
 
 
+async def _carry_out(
+    provider: Provider,
+    run: Run,
+    progress: Progress | None,
+    membership_progress: MembershipProgress | None,
+) -> None:
+    """Structural changes first, then members, which need the groups to exist; members
+    are not touched after a failed change."""
+    before = provider.request_count
+    run.applied = ApplyResult()
+    if run.plan.changes:
+        run.applied = await provider.apply(run.plan.changes, progress)
+        run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
+        run.steps.append(RequestStep("changes", provider.request_count - before))
+    if run.applied.ok and run.plan.membership:
+        run.membership_applied = await apply_membership(
+            provider, run.plan.membership, run.steps, membership_progress
+        )
+    run.requests = provider.request_count
+
+
+async def _observe(
+    config: Config, provider: Provider, steps: list[RequestStep]
+) -> tuple[State, Plan]:
+    """Read the account and plan all of it, membership included."""
+    before = provider.request_count
+    observed = await provider.read()
+    steps.append(RequestStep("read", provider.request_count - before))
+    full = diff(config.desired, observed, config.settings, provider.capabilities)
+    full.membership = await plan_membership(config, provider, full, steps)
+    return observed, full
+
+
 async def _prepare(
     config: Config, provider: Provider, targets: Sequence[Address], force: bool
 ) -> Run:
-    observed = await provider.read()
-    full = diff(config.desired, observed, config.settings, provider.capabilities)
+    steps: list[RequestStep] = []
+    observed, full = await _observe(config, provider, steps)
     result = select(full, targets)
     return Run(
         config=config,
@@ -179,6 +235,7 @@ async def _prepare(
         violations=safety_check(result, Census.of(observed, config.settings), config.settings),
         forced=force,
         known=known_addresses(config.desired, observed),
+        steps=steps,
     )
 
 
@@ -222,13 +279,14 @@ async def apply(
     *,
     targets: Sequence[Address] = (),
     force: bool = False,
+    membership_progress: MembershipProgress | None = None,
 ) -> Run:
     """Plan, check safety, ask `confirm`, then carry the plan out with the same
     connection. A refused plan is returned unapplied, without asking."""
     async with Accounts([config], factory) as accounts:
         run = _single(await accounts.plan(targets=targets, force=force))
         if run.plan.has_changes and not run.refusals and confirm(run.plan):
-            await accounts.execute(run, progress)
+            await accounts.execute(run, progress, membership_progress)
         return run
 
 
@@ -260,15 +318,17 @@ async def apply_saved(
     factory: ProviderFactory = _default_factory,
     *,
     force: bool = False,
+    membership_progress: MembershipProgress | None = None,
 ) -> Run:
     """Carry out a saved plan, exactly, or refuse with StalePlanError and change nothing.
 
     The config file must be byte for byte the one planned with; the objects the plan
     touches must still have their fingerprints; and planning again (narrowed to the
     saved targets) must give the very same changes, which also catches changes to
-    objects the plan did not touch. The safety checks run again on that fresh plan:
-    thresholds are lifted if the plan was saved with --force or `force` is given,
-    protection never. A refused plan is returned unapplied.
+    objects the plan did not touch, and the very same members to add and remove. The
+    safety checks run again on that fresh plan: thresholds are lifted if the plan was
+    saved with --force or `force` is given, protection never. A refused plan is
+    returned unapplied.
     """
     current = config_digest(config.path)
     if current != saved.config_digest:
@@ -284,8 +344,8 @@ async def apply_saved(
         return Run(config=config, plan=empty, origin=origin, applied=ApplyResult())
     provider = factory(config)
     try:
-        observed = await provider.read()
-        full = diff(config.desired, observed, config.settings, provider.capabilities)
+        steps: list[RequestStep] = []
+        observed, full = await _observe(config, provider, steps)
         fresh = select(full, saved.targets)
         mismatches = compare_fingerprints(
             saved.fingerprints, fingerprints_at(saved.fingerprints, observed)
@@ -303,11 +363,11 @@ async def apply_saved(
             origin=origin_of(config, fresh, observed),
             violations=safety_check(fresh, Census.of(observed, config.settings), config.settings),
             forced=force or saved.forced,
+            steps=steps,
         )
         if not run.refusals:
             # The fresh changes equal the saved ones and carry the ids just read.
-            run.applied = await provider.apply(fresh.changes, progress)
-            run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
+            await _carry_out(provider, run, progress, membership_progress)
         run.requests = provider.request_count
         return run
     finally:

@@ -27,6 +27,7 @@ from reconciler.cli.common import (
     ConfigSelection,
     config_option,
     echo_error,
+    echo_requests,
     fail,
     failure_lines,
     force_option,
@@ -37,7 +38,9 @@ from reconciler.cli.common import (
     target_option,
     targets_from,
     use_color,
+    verbose_option,
 )
+from reconciler.cli.progress import MembershipMeter, membership_totals, report_membership
 from reconciler.config.model import Config
 from reconciler.engine import Action
 from reconciler.model import Address
@@ -58,12 +61,14 @@ from reconciler.render.text import render_plan
 )
 @target_option
 @force_option
+@verbose_option
 def apply(
     plan_file: str | None,
     config_paths: tuple[str, ...],
     auto_approve: bool,
     target_texts: tuple[str, ...],
     force: bool,
+    verbose: bool,
 ) -> None:
     """Make the changes the config needs; with PLAN_FILE, exactly the saved ones.
 
@@ -72,6 +77,10 @@ def apply(
     planned; otherwise nothing is changed and apply exits 1. A plan refused by
     settings.protect or a threshold changes nothing and exits 1; --force lifts the
     thresholds, never protection.
+
+    Members of rule-driven groups are added and removed after every other change
+    succeeded (on a terminal, a progress line counts them); with a saved plan, only if
+    planning again gives exactly the saved members.
     """
     selection = select_configs(config_paths)
     if plan_file is not None:
@@ -85,7 +94,7 @@ def apply(
                 "a saved plan keeps the targets it was planned with; --target cannot "
                 "change them. Plan again with the --target you want and apply that plan."
             )
-        _apply_saved(Path(plan_file), selection.paths[0], force)
+        _apply_saved(Path(plan_file), selection.paths[0], force, verbose)
         return
     targets = targets_from(target_texts)
     configs = load_all(selection)
@@ -96,7 +105,7 @@ def apply(
             "Review the plan with `espform plan`, then run `espform apply --auto-approve`, "
             "or save it with `espform plan --out FILE` and run `espform apply FILE`."
         )
-    code = run_async(_apply_all(selection, configs, targets, force, auto_approve))
+    code = run_async(_apply_all(selection, configs, targets, force, auto_approve, verbose))
     if code != EXIT_OK:
         sys.exit(code)
 
@@ -112,6 +121,7 @@ async def _apply_all(
     targets: Sequence[Address],
     force: bool,
     auto_approve: bool,
+    verbose: bool,
 ) -> int:
     color = use_color()
     async with workflow.Accounts(configs) as accounts:
@@ -125,7 +135,10 @@ async def _apply_all(
             if selection.many:
                 where = f"{outcome.origin.provider} ({outcome.origin.target})"
                 click.echo(grouped.heading(path, where))
-            if not await _apply_one(accounts, outcome, auto_approve, color):
+            succeeded = await _apply_one(accounts, outcome, auto_approve, color)
+            if verbose:
+                echo_requests(outcome.steps, path if selection.many else None)
+            if not succeeded:
                 rest = [p for p, _ in pairs[number + 1 :]]
                 if rest:
                     echo_error([f"not attempted, after the failure above: {', '.join(rest)}"])
@@ -171,17 +184,30 @@ async def _apply_one(
     if not _confirm(run, auto_approve, color):
         click.echo("Apply cancelled; nothing was changed.")
         return True
-    await accounts.execute(run, _progress)
+    meter = MembershipMeter(sum(change.size for change in run.plan.membership))
+    try:
+        await accounts.execute(run, _progress, meter)
+    finally:
+        meter.finish()
     return _report(run, color)
 
 
-def _apply_saved(path: Path, config_path: str, force: bool) -> None:
+def _apply_saved(path: Path, config_path: str, force: bool, verbose: bool) -> None:
     try:
         saved = read_plan(path)
     except PlanFileError as err:
         fail(str(err))
     config = load(config_path)
-    result = run_async(workflow.apply_saved(config, saved, _progress, force=force))
+    # Applied only if planning again gives exactly the saved members: the same total.
+    meter = MembershipMeter(sum(len(m.add) + len(m.remove) for m in saved.membership))
+    try:
+        result = run_async(
+            workflow.apply_saved(config, saved, _progress, force=force, membership_progress=meter)
+        )
+    finally:
+        meter.finish()
+    if verbose:
+        echo_requests(result.steps)
     if result.refusals:
         click.echo(render_plan(result.plan, color=use_color()))
         fail(refusal_text(result.refusals))
@@ -216,13 +242,25 @@ def _report(result: workflow.Run, color: bool) -> bool:
     summary = ", ".join(f"{counts[a]} {PAST[a]}" for a in Action)
     if not applied.ok:
         left = len(result.plan.changes) - len(applied.outcomes)
+        members = " No member of a rule-driven group was changed." if result.plan.membership else ""
         echo_error(
             [
-                f"apply stopped at a failed change ({summary}; {left} not attempted). "
+                f"apply stopped at a failed change ({summary}; {left} not attempted).{members} "
                 "Fix the cause, then run plan again: it shows what is left."
             ]
         )
         return False
+    if result.membership_applied:
+        report_membership(result.membership_applied)
+        summary += ". " + membership_totals(result.membership_applied).removesuffix(".")
+        if not result.membership_ok:
+            echo_error(
+                [
+                    f"some members could not be added or removed ({summary}). Fix the "
+                    "cause, then run plan again: it shows what is left."
+                ]
+            )
+            return False
     message = f"Apply complete! {summary}."
     click.echo(click.style(message, bold=True) if color else message)
     return True

@@ -17,6 +17,7 @@ from reconciler.config.model import Config
 from reconciler.engine import Action
 from reconciler.engine.target import TargetError, parse_targets
 from reconciler.errors import ConfigError, IssuesError
+from reconciler.membership_step import RequestStep, accounting_text
 from reconciler.model import Address
 from reconciler.planfile import PlanFileError, StalePlanError
 from reconciler.providers.base import ProviderError
@@ -228,9 +229,25 @@ target_option = click.option(
     "and under it; repeatable. The creates and renames they need come along.",
 )
 
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also print, on stderr, how many API requests the run used and on what "
+    "(reading, each subscriber scan with its pages, changes, membership batches).",
+)
+
+
+def echo_requests(steps: Sequence[RequestStep], config_path: str | None = None) -> None:
+    """The run's request accounting, on stderr so that stdout keeps its format."""
+    prefix = f"{config_path}: " if config_path else ""
+    click.echo(prefix + accounting_text(steps), err=True)
+
+
 force_option = click.option(
     "--force",
     is_flag=True,
-    help="Go ahead although the plan exceeds settings.max_change_percent or "
-    "max_delete_percent. Never lifts settings.protect.",
+    help="Go ahead although the plan exceeds settings.max_change_percent, "
+    "max_delete_percent or max_membership_change_percent, or empties a rule-driven "
+    "group. Never lifts settings.protect.",
 )

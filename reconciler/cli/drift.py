@@ -17,12 +17,14 @@ from reconciler.cli.common import (
     account_label,
     config_option,
     echo_error,
+    echo_requests,
     failure_lines,
     format_option,
     load_all,
     run_async,
     select_configs,
     use_color,
+    verbose_option,
     worst,
     write_text,
 )
@@ -60,8 +62,13 @@ def _report_path(ctx: click.Context, param: click.Parameter, value: str | None) 
     is_flag=True,
     help="Count undeclared objects of unpruned kinds as drift too (exit 2).",
 )
+@verbose_option
 def drift(
-    config_paths: tuple[str, ...], fmt: str, report_path: str | None, unmanaged_is_drift: bool
+    config_paths: tuple[str, ...],
+    fmt: str,
+    report_path: str | None,
+    unmanaged_is_drift: bool,
+    verbose: bool,
 ) -> None:
     """Report what in the account differs from the config; change nothing.
 
@@ -70,6 +77,7 @@ def drift(
       changed     declared objects that differ (apply would update, rename or replace)
       missing     declared objects that are absent (apply would create them)
       unexpected  undeclared objects of a kind settings.prune owns (apply would delete)
+      membership  members of rule-driven groups that the rules would add or remove
     Reported, not counted as drift unless --unmanaged-is-drift is given:
       not managed undeclared objects of kinds the config does not prune. The config
                   says espform does not own them, so their presence is not a
@@ -94,6 +102,10 @@ def drift(
         _report_many(pairs, fmt, report_path)
     else:
         _report_one(*pairs[0], fmt, report_path)
+    if verbose:
+        for path, result in pairs:
+            if isinstance(result, workflow.Drift):
+                echo_requests(result.run.steps, path if selection.many else None)
     code = worst(_code(r) for r in results)
     if code != EXIT_OK:
         sys.exit(code)

@@ -24,6 +24,7 @@ from reconciler.cli.common import (
     account_label,
     config_option,
     echo_error,
+    echo_requests,
     fail,
     failure_lines,
     force_option,
@@ -34,6 +35,7 @@ from reconciler.cli.common import (
     target_option,
     targets_from,
     use_color,
+    verbose_option,
     worst,
 )
 from reconciler.config.model import Config
@@ -64,6 +66,7 @@ from reconciler.render.text import render_plan
 )
 @target_option
 @force_option
+@verbose_option
 def plan(
     config_paths: tuple[str, ...],
     detailed_exitcode: bool,
@@ -71,12 +74,18 @@ def plan(
     out_path: str | None,
     target_texts: tuple[str, ...],
     force: bool,
+    verbose: bool,
 ) -> None:
     """Read the account, compare it with the config, and show what apply would do.
 
+    Rule-driven groups (`rule:`) are planned by reading every subscriber once; the
+    plan lists how many members each group gains and loses, with a few examples
+    (--format json lists them all).
+
     Exit codes: 0 success (no changes, with --detailed-exitcode), 2 changes present
     (with --detailed-exitcode), 1 error or a plan refused by settings.protect or a
-    threshold (max_change_percent, max_delete_percent; --force lifts thresholds).
+    threshold (max_change_percent, max_delete_percent, max_membership_change_percent;
+    --force lifts thresholds).
 
     With several accounts (-c FOLDER, or -c repeated) each plan is shown under a
     heading naming its config file, and the exit code is the worst of them. JSON is
@@ -96,6 +105,10 @@ def plan(
         code = _report_many(selection, outcomes, fmt, detailed_exitcode)
     else:
         code = _report_one(selection.paths[0], outcomes[0], fmt, out_path, detailed_exitcode)
+    if verbose:
+        for path, outcome in zip(selection.paths, outcomes, strict=True):
+            if isinstance(outcome, workflow.Run):
+                echo_requests(outcome.steps, path if selection.many else None)
     if code != EXIT_OK:
         sys.exit(code)
 

@@ -28,14 +28,18 @@ from reconciler.config.provider import ProviderConfig
 from reconciler.config.yaml_source import DataPath, Positions
 from reconciler.errors import Issue
 from reconciler.model import (
+    DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT,
     DEFAULT_MAX_PERCENT,
+    DEFAULT_MEMBERSHIP_MIN_MEMBERS,
     DEFAULT_THRESHOLD_MIN_OBJECTS,
+    Address,
     Glob,
     Location,
     Settings,
     State,
     Threshold,
 )
+from reconciler.rules import Catalog
 
 #: MailerLite's limit on group, segment and field names; Mailchimp's are not longer.
 MAX_NAME = 255
@@ -158,6 +162,25 @@ class SettingsDocument(DocumentModel):
             "already a large share."
         ),
     )
+    max_membership_change_percent: Annotated[float, Field(ge=0)] = Field(
+        default=DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT,
+        description=(
+            "Refuse (unless --force) a plan that adds plus removes more than this "
+            "percentage of the current members of one rule-driven group or tag, so "
+            "that a typo in a rule cannot empty or flood it. Counts may exceed 100 "
+            "(a group growing tenfold is 1000). Applies to groups and tags with at "
+            "least `membership_min_members` members; a plan that would remove every "
+            "member of one is refused whatever its size."
+        ),
+    )
+    membership_min_members: int = Field(
+        default=DEFAULT_MEMBERSHIP_MIN_MEMBERS,
+        ge=1,
+        description=(
+            "`max_membership_change_percent` applies only to groups and tags with at "
+            "least this many members: a small group moves by large shares."
+        ),
+    )
 
 
 #: The key of a threshold mapping that applies to kinds it does not name.
@@ -189,6 +212,8 @@ def build_settings(
         max_change_percent=_threshold(doc.max_change_percent, "max_change_percent", kinds, ctx),
         max_delete_percent=_threshold(doc.max_delete_percent, "max_delete_percent", kinds, ctx),
         threshold_min_objects=doc.threshold_min_objects,
+        max_membership_change_percent=float(doc.max_membership_change_percent),
+        membership_min_members=doc.membership_min_members,
     )
 
 
@@ -255,6 +280,9 @@ class Desired:
     provider: ProviderConfig
     settings: Settings
     state: State
+    #: What rules may refer to, per scope of rule-driven resources (None: the account;
+    #: an audience's address on Mailchimp): the field types decide how values compare.
+    catalogs: Mapping[Address | None, Catalog] = field(default_factory=dict)
 
 
 @dataclass

@@ -97,7 +97,11 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
     if issues or desired is None:
         raise ConfigError(_unique(issues))
     return Config(
-        path=Path(path), provider=desired.provider, settings=desired.settings, desired=desired.state
+        path=Path(path),
+        provider=desired.provider,
+        settings=desired.settings,
+        desired=desired.state,
+        catalogs=desired.catalogs,
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.config.provider import ProviderConfig
-from reconciler.model import Settings, State
+from reconciler.model import Address, Settings, State
+from reconciler.rules import Catalog
 
 
 @dataclass(frozen=True)
@@ -16,3 +18,5 @@ class Config:
     settings: Settings
     #: The declared resources, each with its `source` location in the file.
     desired: State
+    #: What rules may refer to, per scope (see `document.Desired.catalogs`).
+    catalogs: Mapping[Address | None, Catalog] = field(default_factory=dict)

@@ -86,8 +86,11 @@ def touched_addresses(change: Change) -> tuple[Address, ...]:
 
 
 def plan_fingerprints(plan: Plan, observed: State) -> dict[str, Fingerprint]:
-    """Fingerprints of every address the plan touches, in plan order."""
+    """Fingerprints of every address the plan touches, in plan order; the groups and
+    tags whose members it changes too (a group deleted and made again by hand is
+    another group, whose members were not reviewed)."""
     addresses = [str(a) for change in plan.changes for a in touched_addresses(change)]
+    addresses += [str(m.address) for m in plan.membership]
     return fingerprints_at(addresses, observed)
 
 

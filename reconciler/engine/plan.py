@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.model import Address, Resource
+from reconciler.engine.membership import MembershipChange
+from reconciler.model import Address, Resource, section_key
 
 
 class Action(StrEnum):
@@ -61,10 +62,26 @@ class Plan:
     ignored: list[Resource] = field(default_factory=list)
     #: `--target` addresses this plan was narrowed to; empty for a whole plan.
     targets: tuple[Address, ...] = ()
+    #: Members to add to and remove from rule-driven groups or tags, carried out after
+    #: every change above; only targets whose membership differs are listed.
+    membership: list[MembershipChange] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes) or any(m.add or m.remove for m in self.membership)
+
+    def membership_summary(self) -> str:
+        """`Membership: +1,204 -37 in 5 groups.`, or "" when no membership changes."""
+        changed = [m for m in self.membership if m.add or m.remove]
+        if not changed:
+            return ""
+        added = sum(len(m.add) for m in changed)
+        removed = sum(len(m.remove) for m in changed)
+        kinds = Counter(m.address.kind for m in changed)
+        where = " and ".join(
+            f"{n} {section_key(kind) if n != 1 else kind}" for kind, n in sorted(kinds.items())
+        )
+        return f"Membership: +{added:,} -{removed:,} in {where}."
 
     def counts(self) -> Counter[Action]:
         return Counter(change.action for change in self.changes)
@@ -72,8 +89,9 @@ class Plan:
     def summary(self) -> str:
         """Terraform's summary line; renames and replaces are named only when present."""
         c = self.counts()
-        if not self.changes:
+        if not self.has_changes:
             return "No changes. The account matches the configuration."
+        membership = self.membership_summary()
         text = (
             f"Plan: {c[Action.CREATE] + c[Action.REPLACE]} to create, "
             f"{c[Action.UPDATE]} to update, {c[Action.DELETE] + c[Action.REPLACE]} to delete"
@@ -83,4 +101,5 @@ class Plan:
             extra.append(f"{c[Action.RENAME]} to rename")
         if c[Action.REPLACE]:
             extra.append(f"{c[Action.REPLACE]} replaced")
-        return text + (f" ({', '.join(extra)})." if extra else ".")
+        text += f" ({', '.join(extra)})." if extra else "."
+        return f"{text} {membership}" if membership else text

@@ -16,6 +16,11 @@ Two guards, in the manner of octoDNS and Terraform:
   object's data. Thresholds only apply to scopes with at least
   `settings.threshold_min_objects` (10) objects: in a small account one ordinary delete
   is already a large share.
+- **Membership.** So that a typo in a rule cannot empty (or flood) a group on merge, a
+  rule-driven group or tag whose members would change (adds plus removes) by more than
+  `settings.max_membership_change_percent` (30) of its current members is refused
+  unless forced, once it has `settings.membership_min_members` (100) members; and a
+  plan that would remove every member of a group is refused whatever its size.
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.model import Address, Glob, Limit, Settings, State, section_key
+from reconciler.model import (
+    DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT,
+    Address,
+    Glob,
+    Limit,
+    Settings,
+    State,
+    section_key,
+)
 
 #: Objects of one kind under one parent (None: the account itself).
 Scope = tuple[Address | None, str]
@@ -41,6 +54,8 @@ class Rule(StrEnum):
     PROTECT = "protect"
     MAX_CHANGE_PERCENT = "max_change_percent"
     MAX_DELETE_PERCENT = "max_delete_percent"
+    MAX_MEMBERSHIP_CHANGE_PERCENT = "max_membership_change_percent"
+    EMPTIES_GROUP = "empties_group"
 
 
 @dataclass(frozen=True)
@@ -68,11 +83,11 @@ class Violation:
 
     rule: Rule
     message: str
-    #: The protected object (PROTECT only).
+    #: The protected object (PROTECT), or the group or tag whose members would change.
     address: Address | None = None
     #: The glob that protects it (PROTECT only).
     glob: Glob | None = None
-    #: The kind and parent counted (thresholds only).
+    #: The kind and parent counted (object thresholds only).
     scope: Scope | None = None
     count: int = 0
     total: int = 0
@@ -89,7 +104,11 @@ def check(
     plan: Plan, census: Census, settings: Settings, *, force: bool = False
 ) -> list[Violation]:
     """Every reason to refuse `plan`; with `force`, only those force cannot lift."""
-    found = [*protection(plan, census, settings), *thresholds(plan, census, settings)]
+    found = [
+        *protection(plan, census, settings),
+        *thresholds(plan, census, settings),
+        *membership(plan, settings),
+    ]
     return standing(found, force=force)
 
 
@@ -157,6 +176,62 @@ def thresholds(plan: Plan, census: Census, settings: Settings) -> list[Violation
                         limit=limit,
                     )
                 )
+    return found
+
+
+def membership(plan: Plan, settings: Settings) -> list[Violation]:
+    """Membership changes too large for their group or tag, and those that empty one."""
+    found: list[Violation] = []
+    limit = Limit(
+        settings.max_membership_change_percent,
+        "settings.max_membership_change_percent"
+        if settings.max_membership_change_percent != DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT
+        else "",
+    )
+    for change in plan.membership:
+        total, count = change.current_size, change.size
+        noun = change.address.kind
+        if total and len(change.remove) >= total and not change.add:
+            message = (
+                f"{change.address}: all {total} members would be removed, leaving the "
+                f"{noun} empty; check its rule (a typo matches nobody). If that is "
+                "intended, run again with --force."
+            )
+            found.append(
+                Violation(
+                    Rule.EMPTIES_GROUP,
+                    message,
+                    address=change.address,
+                    count=count,
+                    total=total,
+                    percent=100.0,
+                )
+            )
+            continue
+        if total < max(settings.membership_min_members, 1):
+            continue
+        percent = 100.0 * count / total
+        if percent > limit.percent:
+            origin = limit.setting or f"the default {Rule.MAX_MEMBERSHIP_CHANGE_PERCENT.value}"
+            example = (math.floor(percent / 10) + 1) * 10
+            message = (
+                f"{change.address}: {count} of its {total} members would change "
+                f"(+{len(change.add)} -{len(change.remove)}, {_percent(percent)}), more "
+                f"than the {_percent(limit.percent)} allowed by {origin}. Check the {noun}'s "
+                "rule; if the change is intended, run again with --force, or raise the "
+                f"limit, e.g. `settings: {{max_membership_change_percent: {example}}}`."
+            )
+            found.append(
+                Violation(
+                    Rule.MAX_MEMBERSHIP_CHANGE_PERCENT,
+                    message,
+                    address=change.address,
+                    count=count,
+                    total=total,
+                    percent=percent,
+                    limit=limit,
+                )
+            )
     return found
 
 

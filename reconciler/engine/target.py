@@ -5,7 +5,9 @@ or lies under one: `mailchimp.audience["Shop"]` selects the audience and everyth
 it. A selected change also brings along the changes it cannot succeed without: the
 creation or rename of its parents and of the objects it refers to (a merge field in an
 audience created by the same plan, a segment naming a new tag). Deletes are never
-brought along; only a target selects them.
+brought along; only a target selects them. Membership changes of rule-driven groups
+and tags are selected by their address like the rest, and bring along the creation or
+rename of their group or tag.
 """
 
 from __future__ import annotations
@@ -90,12 +92,17 @@ def select(plan: Plan, targets: Sequence[Address]) -> Plan:
     if not targets:
         return plan
     chosen = {i for i, change in enumerate(plan.changes) if _hits(change, targets)}
+    membership = [m for m in plan.membership if _within(m.address, targets)]
     # Only creates and renames are prerequisites: an update of a parent is not needed
     # for its child to succeed. Several changes may share an address.
     by_address: dict[Address, list[int]] = {}
     for i, change in enumerate(plan.changes):
         if change.action in _PREREQUISITES:
             by_address.setdefault(change.address, []).append(i)
+    # Members can only be added to a group that exists under its planned name.
+    for change in membership:
+        for index in by_address.get(change.address, []):
+            chosen.add(index)
     pending = list(chosen)
     while pending:
         change = plan.changes[pending.pop()]
@@ -110,6 +117,7 @@ def select(plan: Plan, targets: Sequence[Address]) -> Plan:
         unmanaged=[r for r in plan.unmanaged if _within(r.address, targets)],
         ignored=[r for r in plan.ignored if _within(r.address, targets)],
         targets=tuple(targets),
+        membership=membership,
     )
 
 

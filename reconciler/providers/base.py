@@ -6,12 +6,13 @@ engine planned, in the order given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Change
-from reconciler.model import Capabilities, Resource, State
+from reconciler.model import Address, Capabilities, Resource, State
 
 __all__ = ["ApplyResult", "Capabilities", "Outcome", "Progress", "Provider", "ProviderError"]
 
@@ -71,3 +72,45 @@ class Provider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class MembershipProvider(Provider, Protocol):
+    """A provider that can keep rule-driven groups or tags exactly true.
+
+    `scan_members` streams every subscriber of a scope once, whatever its status, in the
+    largest pages the API allows (in parallel where it allows), with the remote names of
+    the groups or tags each belongs to; it decides nothing. `apply_membership` adds and
+    removes members through the API's batch endpoints, after `apply` has created or
+    renamed the targets (the provider keeps the ids it learnt from `read` and `apply`).
+    It calls `progress` after each batch with the running totals of every change the
+    batch touched, and returns one final outcome per change, in order.
+    """
+
+    def scan_members(self, scope: Address | None) -> AsyncIterator[list[Member]]: ...
+
+    async def apply_membership(
+        self, changes: Sequence[MembershipChange], progress: MembershipProgress | None = None
+    ) -> list[MembershipOutcome]: ...
+
+
+@dataclass(frozen=True)
+class MembershipOutcome:
+    """What happened to one group's or tag's members so far (progress) or in the end.
+
+    A provider goes on after a failed member (memberships are independent), so `added`,
+    `removed` and `failed` together say what the account now holds.
+    """
+
+    change: MembershipChange
+    added: int
+    removed: int
+    error: str = ""
+    #: Member changes that failed (the error names a few of them).
+    failed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+MembershipProgress = Callable[[MembershipOutcome], None]

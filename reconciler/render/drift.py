@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.engine.membership import MembershipChange
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.model import Resource
+from reconciler.render.membership import membership_lines
 from reconciler.render.text import painter, render_change
 
 #: Plan actions that mean "the object exists but differs from its declaration".
@@ -30,14 +32,18 @@ class DriftReport:
     unmanaged: tuple[Resource, ...] = ()
     #: Whether unmanaged objects alone make the account count as drifted.
     unmanaged_is_drift: bool = False
+    #: Rule-driven groups or tags whose members differ from their rules.
+    membership: tuple[MembershipChange, ...] = ()
 
     @property
     def drifted(self) -> bool:
-        owned = bool(self.changed or self.missing or self.unexpected)
+        owned = bool(self.changed or self.missing or self.unexpected or self.membership)
         return owned or (self.unmanaged_is_drift and bool(self.unmanaged))
 
     def summary(self) -> str:
-        if not (self.changed or self.missing or self.unexpected or self.unmanaged):
+        if not (
+            self.changed or self.missing or self.unexpected or self.unmanaged or self.membership
+        ):
             return "No drift. The account matches the configuration."
         counts = (
             f"{len(self.changed)} changed, {len(self.missing)} missing, "
@@ -47,7 +53,10 @@ class DriftReport:
             counted = "counted as drift" if self.unmanaged_is_drift else "not counted as drift"
             counts += f"; {len(self.unmanaged)} not managed ({counted})"
         head = "Drift" if self.drifted else "No drift"
-        return f"{head}: {counts}."
+        text = f"{head}: {counts}."
+        if self.membership:
+            text += " " + Plan(self.provider, membership=list(self.membership)).membership_summary()
+        return text
 
 
 def drift_report(plan: Plan, *, unmanaged_is_drift: bool = False) -> DriftReport:
@@ -58,6 +67,7 @@ def drift_report(plan: Plan, *, unmanaged_is_drift: bool = False) -> DriftReport
         unexpected=tuple(c for c in plan.changes if c.action is Action.DELETE),
         unmanaged=tuple(plan.unmanaged),
         unmanaged_is_drift=unmanaged_is_drift,
+        membership=tuple(m for m in plan.membership if m.size),
     )
 
 
@@ -66,6 +76,7 @@ CHANGED_TITLE = "Changed: differs from the config (apply would change it back)"
 MISSING_TITLE = "Missing: declared, not in the account (apply would create it)"
 UNEXPECTED_TITLE = "Unexpected: not declared, of a kind the config prunes (apply would delete it)"
 UNMANAGED_TITLE = "Not managed: in the account, not declared (left alone)"
+MEMBERSHIP_TITLE = "Membership: members differ from the rules (apply would add and remove them)"
 
 
 def render_drift_text(report: DriftReport, *, account: str, color: bool = False) -> str:
@@ -83,6 +94,11 @@ def render_drift_text(report: DriftReport, *, account: str, color: bool = False)
         for change in changes:
             lines.extend(render_change(change, paint))
             lines.append("")
+    if report.membership:
+        lines.append(paint(f"{MEMBERSHIP_TITLE}:", bold=True))
+        lines.append("")
+        lines.extend(membership_lines(report.membership, paint))
+        lines.append("")
     if report.unmanaged:
         lines.append(paint(f"{UNMANAGED_TITLE}:", bold=True))
         lines.extend(f"  {r.address}" for r in report.unmanaged)

@@ -2,7 +2,9 @@
 
 `plan --format json` prints exactly the document `plan --out FILE` saves, so a CI job
 can keep one artifact for both reading and applying. Consumers should check `document`
-and `format_version`; fields are only ever added within a major version.
+and `format_version`; fields are only ever added within a major version (1.1 added
+`membership` and `membership_summary`: every member to add to or remove from each
+rule-driven group or tag, by id and email).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.engine.fingerprint import PlanOrigin
+from reconciler.engine.membership import MembershipChange
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.safety import Violation
 from reconciler.render.drift import DriftReport
 from reconciler.render.values import resource_document
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 #: Marks espform's own documents, so a foreign JSON file is told apart from a damaged one.
 PLAN_DOCUMENT = "espform-plan"
 DRIFT_DOCUMENT = "espform-drift"
@@ -44,6 +47,8 @@ def plan_document(
         "fingerprints": dict(origin.fingerprints),
         "summary": {action.value: counts[action] for action in Action},
         "changes": [change_document(change) for change in plan.changes],
+        "membership_summary": membership_summary(plan.membership),
+        "membership": [membership_document(m) for m in plan.membership],
         "unmanaged": [str(r.address) for r in plan.unmanaged],
         "ignored": [str(r.address) for r in plan.ignored],
         "targets": [str(t) for t in plan.targets],
@@ -75,6 +80,13 @@ def safety_document(violations: Sequence[Violation], *, forced: bool) -> dict[st
                 percent=round(violation.percent, 1),
                 limit=violation.limit.percent,
             )
+        elif violation.total:  # a membership change: counted in members of one group
+            item.update(
+                count=violation.count,
+                total=violation.total,
+                percent=round(violation.percent, 1),
+                limit=violation.limit.percent if violation.limit is not None else None,
+            )
         items.append(item)
     return {
         "forced": forced,
@@ -104,6 +116,25 @@ def change_document(change: Change) -> dict[str, Any]:
     return normalized
 
 
+def membership_document(change: MembershipChange) -> dict[str, Any]:
+    """Every member to add and remove, so that a reviewer's tool can list them all."""
+    return {
+        "address": str(change.address),
+        "kind": change.address.kind,
+        "current_size": change.current_size,
+        "add": [{"id": ref.id, "email": ref.email} for ref in change.add],
+        "remove": [{"id": ref.id, "email": ref.email} for ref in change.remove],
+    }
+
+
+def membership_summary(changes: Sequence[MembershipChange]) -> dict[str, int]:
+    return {
+        "add": sum(len(c.add) for c in changes),
+        "remove": sum(len(c.remove) for c in changes),
+        "targets": sum(1 for c in changes if c.size),
+    }
+
+
 def drift_document(report: DriftReport, origin: PlanOrigin) -> dict[str, Any]:
     """The drift report; `before` is the account, `after` what the config declares."""
     return {
@@ -121,6 +152,8 @@ def drift_document(report: DriftReport, origin: PlanOrigin) -> dict[str, Any]:
             "unexpected": len(report.unexpected),
             "unmanaged": len(report.unmanaged),
         },
+        "membership_summary": membership_summary(report.membership),
+        "membership": [membership_document(m) for m in report.membership],
         "changed": [change_document(c) for c in report.changed],
         "missing": [change_document(c) for c in report.missing],
         "unexpected": [change_document(c) for c in report.unexpected],

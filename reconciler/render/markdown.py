@@ -17,10 +17,12 @@ from reconciler.model import Resource
 from reconciler.render import markdown_blocks as md
 from reconciler.render.drift import (
     CHANGED_TITLE,
+    MEMBERSHIP_TITLE,
     MISSING_TITLE,
     UNEXPECTED_TITLE,
     DriftReport,
 )
+from reconciler.render.membership import membership_markdown
 from reconciler.render.safety import safety_markdown, targets_note
 
 #: A hidden marker, so a CI job can find and update its earlier comment instead of
@@ -72,6 +74,9 @@ def render_plan_markdown(
                 [counts[a] for a in Action] + [len(plan.unmanaged)],
             ),
         ]
+    membership = [m for m in plan.membership if m.size]
+    if membership:
+        head += ["", f"#### Membership ({len(membership)})", "", *membership_markdown(membership)]
     budget = md.Budget(limit - len("\n".join(head)), _RESERVE)
 
     parts: list[str] = []
@@ -114,6 +119,13 @@ def render_drift_markdown(
                     len(report.unmanaged),
                 ],
             ),
+        ]
+    if report.membership:
+        head += [
+            "",
+            f"#### {MEMBERSHIP_TITLE} ({len(report.membership)})",
+            "",
+            *membership_markdown(report.membership),
         ]
     budget = md.Budget(limit - len("\n".join(head)), _RESERVE)
     parts: list[str] = []

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import click
 
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.render.membership import membership_head, membership_lines
 from reconciler.render.safety import targets_note
 from reconciler.render.values import resource_document, show
 
@@ -54,6 +55,12 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         for change in plan.changes:
             lines.extend(render_change(change, paint))
             lines.append("")
+    membership = [m for m in plan.membership if m.size]
+    if membership:
+        lines.append(membership_head(membership))
+        lines.append("")
+        lines.extend(membership_lines(membership, paint))
+        lines.append("")
     if plan.unmanaged:
         lines.append(
             "Not managed (present in the account, not declared; left alone, "

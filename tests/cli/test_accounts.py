@@ -90,7 +90,7 @@ def test_json_is_keyed_by_config_path(folder, espform):
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["document"] == "espform-plans"
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
     a, b = str(folder / "a.yaml"), str(folder / "b.yml")
     assert list(document["accounts"]) == [a, b]
     assert document["accounts"][a]["document"] == "espform-plan"

@@ -101,7 +101,7 @@ def test_plan_json_is_a_versioned_document(tmp_path, write_config, espform):
     result = espform("plan", "-c", config, "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
     assert document["summary"]["create"] == 1
     (change,) = document["changes"]
     assert change["address"] == 'mailerlite.field["tier"]'

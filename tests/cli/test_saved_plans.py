@@ -199,7 +199,7 @@ def test_plan_file_holds_no_secret_and_matches_plan_json(tmp_path, write_config,
     document = json.loads(text)
     assert json.loads(result.stdout) == document
     assert document["document"] == "espform-plan"
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
     assert document["provider"] == "mailerlite"
     assert document["target"] == "embedded sandbox"
     assert document["config_digest"] == "sha256:" + hashlib.sha256(config.read_bytes()).hexdigest()

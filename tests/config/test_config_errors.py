@@ -286,7 +286,7 @@ CASES = [
     Case(
         "list-as-group-entry",
         HEAD + "groups:\n  Partners: [Gold]\n",
-        [("5:13", ["groups.Partners: expected a mapping with the keys renamed_from, got a list"])],
+        [("5:13", ["groups.Partners: expected a mapping with the keys renamed_from", "a list"])],
     ),
     Case(
         "int-where-bool-expected",
@@ -346,13 +346,13 @@ CASES = [
         "several-errors-sorted",
         HEAD
         + "segments:\n  Engaged: {renamed_from: [Engaged]}\n"
-        + "groups:\n  Partners: {rule: x}\n"
+        + "groups:\n  Partners: {rules: x}\n"
         + "fields:\n  total_sales: {type: numbr}\n"
         + "settings:\n  prune: {groups: yes}\n",
         [
             ("3:10", ["environment variable MAILERLITE_API_TOKEN is not set"]),
             ("5:28", ["segment 'Engaged' lists its own name in renamed_from"]),
-            ("7:14", ["unknown key 'rule' in groups.Partners"]),
+            ("7:14", ["unknown key 'rules' in groups.Partners", "did you mean 'rule'?"]),
             ("9:23", ["'numbr' is not valid", "did you mean 'number'?"]),
             ("11:19", ["settings.prune.groups: expected true or false, got a string"]),
         ],
@@ -407,9 +407,10 @@ def test_one_bad_section_does_not_hide_checks_of_the_others(issues_of: IssuesOf)
 
 def test_one_bad_entry_does_not_hide_checks_of_its_siblings(issues_of: IssuesOf) -> None:
     issues = issues_of(
-        HEAD + "groups:\n  Partners: {rule: x}\n  Gold: {}\n  Gold Partners: {renamed_from: Gold}\n"
+        HEAD
+        + "groups:\n  Partners: {rules: x}\n  Gold: {}\n  Gold Partners: {renamed_from: Gold}\n"
     )
 
     assert [i.split(": ", 1)[0] for i in issues] == ["espform.yaml:5:14", "espform.yaml:7:33"]
-    assert "unknown key 'rule'" in issues[0]
+    assert "unknown key 'rules'" in issues[0]
     assert "'Gold' in renamed_from of group 'Gold Partners' is also declared" in issues[1]

@@ -1,0 +1,65 @@
+"""What apply shows while it adds and removes the members of rule-driven groups.
+
+On a terminal, one line rewritten in place: members done out of the total. Elsewhere
+(CI logs, pipes) nothing while it runs, as a line per batch would flood a log. Either
+way each group gets one line when it is done.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+import click
+
+from reconciler.model import Address
+from reconciler.providers.base import MembershipOutcome
+
+
+class MembershipMeter:
+    """A `MembershipProgress` callback that shows `members done / total`."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stderr
+        self._live = bool(getattr(self._stream, "isatty", lambda: False)())
+        self._done: dict[Address, int] = {}
+        self._total = total
+        self._shown = False
+
+    def __call__(self, outcome: MembershipOutcome) -> None:
+        self._done[outcome.change.address] = outcome.added + outcome.removed + outcome.failed
+        if self._live:
+            done = sum(self._done.values())
+            self._stream.write(f"\rMembership: {done:,} / {self._total:,} members")
+            self._stream.flush()
+            self._shown = True
+
+    def finish(self) -> None:
+        """End the live line, so that what follows starts on a line of its own."""
+        if self._shown:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._shown = False
+
+
+def report_membership(outcomes: Sequence[MembershipOutcome]) -> None:
+    """One line per group or tag: what was done, and what failed (on stderr)."""
+    for outcome in outcomes:
+        done = f"{outcome.change.address}: members +{outcome.added:,} -{outcome.removed:,}"
+        if outcome.ok:
+            click.echo(done)
+        else:
+            click.echo(f"{done}; failed: {outcome.error}", err=True)
+
+
+def membership_totals(outcomes: Sequence[MembershipOutcome]) -> str:
+    """`Membership: +1,204 -37 in 5 groups.` as it was carried out."""
+    added = sum(o.added for o in outcomes)
+    removed = sum(o.removed for o in outcomes)
+    kinds: dict[str, int] = {}
+    for outcome in outcomes:
+        kind = outcome.change.address.kind
+        kinds[kind] = kinds.get(kind, 0) + 1
+    where = " and ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(kinds.items()))
+    return f"Membership: +{added:,} -{removed:,} in {where}."
