@@ -11,11 +11,14 @@ settings:
   max_delete_percent: {groups: 10}    # per kind; a bare number sets every kind
 fields:
   partner_key: {name: Partner key, type: text}
+  tier: {type: text}
   total_sales: {type: number}
   country: {name: Country of residence}   # built-in: type is always text
 groups:
   Partners: {}
-  Gold Partners: {renamed_from: [Gold]}
+  Gold Partners:
+    renamed_from: [Gold]
+    rule: {all: [{status: active}, {field: tier, equals: gold}]}   # rule-driven
 segments:
   Engaged: {}
 ```
@@ -41,9 +44,12 @@ from reconciler.config.document import (
     renamed_from_field,
     renamed_from_type,
 )
+from reconciler.config.mailerlite_rules import group_rules
 from reconciler.config.provider import MailerLiteProvider
 from reconciler.config.renames import check_renames
+from reconciler.config.rules import RuleData, rule_field
 from reconciler.model import Address, Field, Group, Segment, Settings, State
+from reconciler.rules import Rule
 
 PROVIDER = "mailerlite"
 DEFAULT_BASE_URL = "https://connect.mailerlite.com"
@@ -112,8 +118,8 @@ class FieldDocument(DocumentModel):
 class GroupDocument(DocumentModel):
     """One group, keyed by its name."""
 
-    # A later change adds `rule:` here (rule-driven membership).
     renamed_from: GroupRenamedFrom = renamed_from_field("group")
+    rule: RuleData | None = rule_field("group")
 
 
 class SegmentDocument(DocumentModel):
@@ -165,12 +171,15 @@ def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
     provider = _provider(doc.provider, ctx) if doc.provider is not None else None
     state = State(PROVIDER)
     _fields(doc.fields or {}, ctx, state)
-    _renamable(Group, "group", doc.groups or {}, ctx, state)
+    catalog, rules = group_rules(
+        _field_types(doc.fields or {}), BUILTIN_FIELDS, doc.groups or {}, ctx
+    )
+    _renamable(Group, "group", doc.groups or {}, ctx, state, rules)
     _renamable(Segment, "segment", doc.segments or {}, ctx, state)
     settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
-    return Desired(provider, settings, state)
+    return Desired(provider, settings, state, {None: catalog})
 
 
 def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteProvider | None:
@@ -184,6 +193,14 @@ def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteP
         sandbox=sandbox,
         credential_env=ctx.credential_env("provider", "token"),
     )
+
+
+def _field_types(fields: dict[str, FieldDocument | None]) -> dict[str, str | None]:
+    """Declared field keys and types; built-in fields are text whatever is written."""
+    return {
+        key: "text" if key in BUILTIN_FIELDS else (entry.type if entry is not None else None)
+        for key, entry in fields.items()
+    }
 
 
 def _fields(fields: dict[str, FieldDocument | None], ctx: BuildContext, state: State) -> None:
@@ -231,6 +248,7 @@ def _renamable(
     entries: dict[str, GroupDocument | None] | dict[str, SegmentDocument | None],
     ctx: BuildContext,
     state: State,
+    rules: dict[str, Rule] | None = None,
 ) -> None:
     section = f"{kind}s"
     renames = {
@@ -245,13 +263,13 @@ def _renamable(
         old_at=lambda name, index: ctx.value(section, name, "renamed_from", index),
     )
     for name, old_names in renames.items():
-        state.add(
-            resource(
-                address=Address.of(PROVIDER, kind, name),
-                renamed_from=old_names,
-                source=ctx.key(section, name),
-            )
-        )
+        address = Address.of(PROVIDER, kind, name)
+        source = ctx.key(section, name)
+        if resource is Group:
+            rule = (rules or {}).get(name)
+            state.add(Group(address=address, renamed_from=old_names, source=source, rule=rule))
+        else:
+            state.add(resource(address=address, renamed_from=old_names, source=source))
 
 
 #: `settings.prune` and per-kind threshold key -> resource kind.

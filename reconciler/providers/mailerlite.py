@@ -19,24 +19,40 @@ Example configuration::
 Requests are the cost (about 120 a minute per account): `read` fetches the three lists
 at once with the largest page sizes, and `apply` sends independent writes through
 `POST /api/batch`, 50 at a time.
+
+Rule-driven groups (`groups.NAME.rule`): `scan_members(None)` reads every subscriber
+with their groups, 1000 per request, one page after another (the list is cursor-paged;
+see `mailerlite_scan`); `apply_membership` assigns and unassigns them through
+`POST /api/batch`, 50 at a time, using the group ids learnt from `read` and `apply`
+(see `mailerlite_members`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, ClassVar
 
 import httpx
 
 from reconciler import __version__
 from reconciler.config.provider import MailerLiteProvider
+from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
-from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderError
+from reconciler.providers.base import (
+    ApplyResult,
+    MembershipOutcome,
+    MembershipProgress,
+    Outcome,
+    Progress,
+    ProviderError,
+)
 from reconciler.providers.http import HttpClient, JSONObject, Sleep, bearer
 from reconciler.providers.mailerlite_batch import Step, Write, group_steps
 from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_token
+from reconciler.providers.mailerlite_members import MembershipWriter
+from reconciler.providers.mailerlite_scan import scan
 
 __all__ = ["MailerLite"]
 
@@ -89,6 +105,10 @@ class MailerLite:
             transport=transport,
             error_mapper=self._errors,
         )
+        self._max_concurrency = max_concurrency
+        #: Group address -> id, from `read` and kept current by `apply`, so that members
+        #: can be added to a group created or renamed moments ago.
+        self._group_ids: dict[Address, str] = {}
 
     def __repr__(self) -> str:
         return f"MailerLite(base_url={self._http.base_url!r})"
@@ -120,6 +140,7 @@ class MailerLite:
         state = State(NAME)
         for kind, items in zip(kinds, lists, strict=True):
             state.extend(resource_from(kind, item) for item in items)
+        self._group_ids = {r.address: r.id for r in state.of_kind("group") if r.id is not None}
         return state
 
     async def _list(self, kind: str) -> list[JSONObject]:
@@ -142,11 +163,35 @@ class MailerLite:
             outcomes = await (self._run_batch(unit) if len(unit) > 1 else self._run_one(unit[0]))
             for outcome in outcomes:
                 result.outcomes.append(outcome)
+                self._learn_id(outcome)
                 if progress is not None:
                     progress(outcome)
             if not all(outcome.ok for outcome in outcomes):
                 break
         return result
+
+    def _learn_id(self, outcome: Outcome) -> None:
+        change = outcome.change
+        if not outcome.ok or change.kind != "group":
+            return
+        if change.before is not None and change.action in (Action.DELETE, Action.RENAME):
+            self._group_ids.pop(change.before.address, None)
+        if outcome.result is not None and outcome.result.id is not None:
+            self._group_ids[outcome.result.address] = outcome.result.id
+
+    # --- rule-driven membership ---------------------------------------------------------
+
+    def scan_members(self, scope: Address | None) -> AsyncIterator[list[Member]]:
+        """Every subscriber, every status, with their groups; one list per page."""
+        if scope is not None:
+            raise ValueError(f"MailerLite groups belong to the account, not to {scope}")
+        return scan(self._http)
+
+    async def apply_membership(
+        self, changes: Sequence[MembershipChange], progress: MembershipProgress | None = None
+    ) -> list[MembershipOutcome]:
+        writer = MembershipWriter(self._http, self._errors, self._group_ids, self._max_concurrency)
+        return await writer.run(changes, progress)
 
     async def _run_one(self, step: Step) -> list[Outcome]:
         if step.problem:
