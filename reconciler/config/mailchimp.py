@@ -20,12 +20,14 @@ audiences:
         name: Customer type
         type: dropdown
         options: {choices: [Dog owner, Cat owner]}
+      VISITS: {name: Visits, type: number}
     interest_categories:
       Newsletters:
         type: checkboxes
         interests: [Tips, {Offers: {renamed_from: [Deals]}}]
     tags:
       Dog owner: {}
+      Regular: {rule: {field: VISITS, gte: 5}}   # rule-driven: espform keeps its members
     segments:
       Dog owners who want tips:
         match: all
@@ -34,10 +36,13 @@ audiences:
              value: Dog owner}
           - {condition_type: Interests, field: Newsletters, op: interestcontains,
              value: [Tips]}
+      Regular dog owners:                 # a rule, compiled to native conditions
+        rule: {all: [{has_tag: Regular}, {field: CTYPE, equals: Dog owner}]}
 ```
 
 The document model is in `mailchimp_documents.py`, the audience checks in
-`mailchimp_audiences.py`, the condition checks in `mailchimp_conditions.py`.
+`mailchimp_audiences.py`, the condition checks in `mailchimp_conditions.py`, the rules
+of tags and segments in `mailchimp_rules.py`.
 """
 
 from __future__ import annotations
@@ -77,11 +82,11 @@ PRUNE_KINDS = {
 def build(doc: MailchimpDocument, ctx: BuildContext) -> Desired | None:
     provider = _provider(doc.provider, ctx) if doc.provider is not None else None
     state = State(PROVIDER)
-    build_audiences(doc.audiences or {}, ctx, state)
+    catalogs = build_audiences(doc.audiences or {}, ctx, state)
     settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
-    return Desired(provider, settings, state)
+    return Desired(provider, settings, state, catalogs)
 
 
 def _provider(doc: MailchimpProviderDocument, ctx: BuildContext) -> MailchimpProvider | None:

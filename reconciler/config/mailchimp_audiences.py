@@ -2,8 +2,9 @@
 
 Per audience: merge fields (options per type, renamed tags), interest categories and
 their ordered interests, tags and saved segments (whose conditions are checked by
-`mailchimp_conditions`). Every check of an audience runs even when another fails, so
-that one run reports every problem of the file.
+`mailchimp_conditions`, and whose rules, like the rules of rule-driven tags, by
+`mailchimp_rules`). Every check of an audience runs even when another fails, so that
+one run reports every problem of the file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reconciler.config.mailchimp_documents import (
     SegmentDocument,
     TagDocument,
 )
+from reconciler.config.mailchimp_rules import audience_catalog, segment_rule, tag_rules
 from reconciler.config.renames import check_renames
 from reconciler.model import (
     Address,
@@ -37,6 +39,7 @@ from reconciler.model import (
     State,
     Tag,
 )
+from reconciler.rules import Catalog, Rule
 
 PROVIDER = "mailchimp"
 Path = tuple[Hashable, ...]
@@ -51,9 +54,14 @@ OPTION_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What the rules of each audience may refer to, by audience address.
+Catalogs = dict[Address | None, Catalog]
+
+
 def build_audiences(
     audiences: Mapping[str, AudienceDocument], ctx: BuildContext, state: State
-) -> None:
+) -> Catalogs:
+    """Add the audiences' resources to `state`; return the catalog of each audience."""
     check_renames(
         ctx,
         "audience",
@@ -61,8 +69,10 @@ def build_audiences(
         declared_at=lambda name: ctx.key("audiences", name),
         old_at=lambda name, index: ctx.value("audiences", name, "renamed_from", index),
     )
+    catalogs: Catalogs = {}
     for name, doc in audiences.items():
-        _Audience(ctx, state, name, ("audiences", name)).build(doc)
+        _Audience(ctx, state, name, ("audiences", name), catalogs).build(doc)
+    return catalogs
 
 
 def plain(model: BaseModel | None) -> dict[str, Any] | None:
@@ -75,10 +85,13 @@ def plain(model: BaseModel | None) -> dict[str, Any] | None:
 class _Audience:
     """The builder of one audience and everything in it."""
 
-    def __init__(self, ctx: BuildContext, state: State, name: str, path: Path) -> None:
+    def __init__(
+        self, ctx: BuildContext, state: State, name: str, path: Path, catalogs: Catalogs
+    ) -> None:
         self.ctx = ctx
         self.state = state
         self.path = path
+        self.catalogs = catalogs
         self.address = Address.of(PROVIDER, "audience", name)
         self.names = AudienceNames(audience=name)
 
@@ -104,8 +117,11 @@ class _Audience:
         for title, category in (doc.interest_categories or {}).items():
             self._category(title, category)
         self._renames("interest category", "interest_categories", doc.interest_categories or {})
-        self._tags(doc.tags or {})
-        self._segments(doc.segments or {})
+        self.names.tags = list(doc.tags or {})
+        catalog = audience_catalog(self.names)
+        self.catalogs[self.address] = catalog
+        self._tags(doc.tags or {}, tag_rules(self.ctx, self.path, doc.tags or {}, catalog))
+        self._segments(doc.segments or {}, catalog)
 
     def _renames(self, kind: str, section: str, entries: Mapping[str, Any]) -> None:
         check_renames(
@@ -139,6 +155,11 @@ class _Audience:
                 continue
             merge_type = doc.type or DEFAULT_MERGE_FIELDS.get(tag)
             types[tag] = merge_type
+            options = doc.options
+            if options is not None and options.choices:
+                self.names.choices[tag] = list(options.choices)
+            if options is not None and options.date_format:
+                self.names.date_formats[tag] = options.date_format
             if tag not in DEFAULT_MERGE_FIELDS:
                 missing = [f"a {key}" for key in ("name", "type") if getattr(doc, key) is None]
                 if missing:
@@ -260,7 +281,7 @@ class _Audience:
 
     # --- tags and segments -------------------------------------------------------------------
 
-    def _tags(self, tags: Mapping[str, TagDocument | None]) -> None:
+    def _tags(self, tags: Mapping[str, TagDocument | None], rules: Mapping[str, Rule]) -> None:
         self._renames("tag", "tags", tags)
         # Mailchimp matches tag names without regard to case (fact sheet 2.5).
         folded: dict[str, str] = {}
@@ -279,11 +300,11 @@ class _Audience:
                     address=self.address.child("tag", name),
                     renamed_from=tuple(entry.renamed_from) if entry else (),
                     source=self.ctx.key(*where),
+                    rule=rules.get(name),
                 )
             )
-        self.names.tags = list(tags)
 
-    def _segments(self, segments: Mapping[str, SegmentDocument]) -> None:
+    def _segments(self, segments: Mapping[str, SegmentDocument], catalog: Catalog) -> None:
         self._renames("segment", "segments", segments)
         tags = {name.casefold(): name for name in self.names.tags}
         for name, doc in segments.items():
@@ -296,13 +317,51 @@ class _Audience:
                     f"segment '{name}' has the name of tag '{tag}' (line {line}); tags and "
                     "saved segments share one namespace in Mailchimp, so names must differ",
                 )
-            conditions = build_conditions(self.ctx, where, name, doc.conditions, self.names)
+            match, conditions = self._segment_options(where, name, doc, catalog)
             self.state.add(
                 SavedSegment(
                     address=self.address.child("segment", name),
-                    match=doc.match,
+                    match=match,
                     conditions=conditions,
                     renamed_from=tuple(doc.renamed_from),
                     source=self.ctx.key(*where),
                 )
             )
+
+    def _segment_options(
+        self, where: Path, name: str, doc: SegmentDocument, catalog: Catalog
+    ) -> tuple[str | None, tuple[dict[str, Any], ...] | None]:
+        """The segment's match and canonical conditions: as written, or from its rule."""
+        native = doc.match is not None or doc.conditions is not None
+        if doc.rule is not None:
+            if native:
+                given = [k for k in ("match", "conditions") if getattr(doc, k) is not None]
+                self.ctx.error(
+                    self.ctx.key(*where, given[0]),
+                    f"segment '{name}' has both a rule and {' and '.join(given)}; write either "
+                    "the rule or match with conditions",
+                )
+                return None, None
+            compiled = segment_rule(
+                self.ctx, where, name, doc.rule, catalog, self.names.date_formats
+            )
+            return (compiled.match, compiled.conditions) if compiled else (None, None)
+        if not native:
+            self.ctx.error(
+                self.ctx.key(*where),
+                f"segment '{name}' needs either match and conditions, or a rule (e.g. "
+                "rule: {field: TIER, equals: gold})",
+            )
+            return None, None
+        if doc.match is None:
+            self.ctx.error(
+                self.ctx.key(*where),
+                f"segment '{name}' needs match: all or any, to say how its conditions combine",
+            )
+        if doc.conditions is None:
+            self.ctx.error(
+                self.ctx.key(*where),
+                f"segment '{name}' needs conditions (or a rule instead of match)",
+            )
+            return doc.match, None
+        return doc.match, build_conditions(self.ctx, where, name, doc.conditions, self.names)

@@ -52,6 +52,10 @@ class AudienceNames:
     audience: str
     #: Merge tag -> type (None when the declaration lacks one, already reported).
     merge_types: dict[str, str | None] = field(default_factory=dict)
+    #: Merge tag -> declared `options.choices` (radio and dropdown fields).
+    choices: dict[str, list[str]] = field(default_factory=dict)
+    #: Merge tag -> declared `options.date_format` (date and birthday fields).
+    date_formats: dict[str, str] = field(default_factory=dict)
     #: Interest category title -> its interest names.
     categories: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Field,
     GetJsonSchemaHandler,
     SecretStr,
@@ -29,6 +30,7 @@ from reconciler.config.document import (
     renamed_from_field,
     renamed_from_type,
 )
+from reconciler.config.rules import RuleData, rule_field
 
 DEFAULT_MAX_CONNECTIONS = 8
 MERGE_TAG_LENGTH = 10
@@ -275,8 +277,8 @@ class InterestCategoryDocument(DocumentModel):
 class TagDocument(DocumentModel):
     """One tag, keyed by its name."""
 
-    # A later change adds `rule:` here (rule-driven tagging).
     renamed_from: TagRenamedFrom = renamed_from_field("tag")
+    rule: RuleData | None = rule_field("tag")
 
 
 class ConditionDocument(DocumentModel):
@@ -306,10 +308,28 @@ class ConditionDocument(DocumentModel):
 
 
 class SegmentDocument(DocumentModel):
-    """One saved segment, keyed by its name."""
+    """One saved segment, keyed by its name: `match` and `conditions`, or a `rule`."""
 
-    match: Literal["any", "all"] = Field(description="Whether any or all conditions must hold.")
-    conditions: list[ConditionDocument] = Field(description="The conditions, in any order.")
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["match", "conditions"]}, {"required": ["rule"]}]}
+    )
+
+    match: Literal["any", "all"] | None = Field(
+        default=None, description="With `conditions`: whether any or all of them must hold."
+    )
+    conditions: list[ConditionDocument] | None = Field(
+        default=None, description="Mailchimp's conditions, in any order; or write `rule`."
+    )
+    rule: RuleData | None = Field(
+        default=None,
+        description=(
+            "Instead of `match` and `conditions`: who is in the segment, in espform's rule "
+            "language (as a tag's `rule`). It becomes native conditions that select "
+            "exactly the same contacts; a rule that has none is refused, and belongs on "
+            "a rule-driven tag. `{status: active}` under the top-level `all` adds no "
+            "condition: Mailchimp counts and mails a segment's subscribed contacts only."
+        ),
+    )
     renamed_from: SegmentRenamedFrom = renamed_from_field("segment")
 
 

@@ -22,6 +22,9 @@ Example configuration::
 
 Requests are the cost: `read` asks for 1000 items per page with only the fields it
 needs, reads the audiences' lists in parallel, and never reads objects one by one.
+Rule-driven tags (`scan_members`, `apply_membership`) read an audience's contacts a
+page of 1000 at a time and change tag membership in batches of 500; see
+`mailchimp_members`.
 Mailchimp sends no Retry-After, so a 429, a 403 without a body (its throttling signal)
 and a 5xx are retried with growing, jittered waits.
 """
@@ -29,23 +32,34 @@ and a 5xx are retried with growing, jittered waits.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from typing import ClassVar
 
 import httpx
 
 from reconciler import __version__
 from reconciler.config.provider import MailchimpProvider
+from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, State
-from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderError
+from reconciler.providers.base import (
+    ApplyResult,
+    MembershipOutcome,
+    MembershipProgress,
+    Outcome,
+    Progress,
+    ProviderError,
+)
 from reconciler.providers.http import HttpClient, Sleep, basic
 from reconciler.providers.mailchimp_errors import (
     MailchimpErrors,
     data_center_url,
     missing_api_key,
 )
-from reconciler.providers.mailchimp_ids import IdBook
+from reconciler.providers.mailchimp_ids import IdBook, Unresolved
+from reconciler.providers.mailchimp_members import change_tag_members, scan_audience
 from reconciler.providers.mailchimp_read import BUILTIN_MERGE_TAGS, NAME, read_account
 from reconciler.providers.mailchimp_write import Step, finish, plan_calls
 
@@ -98,6 +112,8 @@ class Mailchimp:
         base_url = base_url.rstrip("/").removesuffix(API_PATH)
         self._errors = MailchimpErrors(config.credential_env, base_url, config.api_key)
         self._on_close = on_close
+        #: Member pages requested ahead while scanning: as many as may be in flight.
+        self._window = config.max_connections
         #: Address → id, from the last read and every outcome since.
         self._book: IdBook | None = None
         self._http = HttpClient(
@@ -146,7 +162,20 @@ class Mailchimp:
             if not outcome.ok:
                 break
             if _sets_up_defaults(change, changes):
-                await self._record_default_fields(change.address, book)
+                try:
+                    await self._record_default_fields(change.address, book)
+                except ProviderError as exc:
+                    # The audience exists now, but its declared default fields cannot be
+                    # set up: stop here, saying so, and let the next plan show the rest.
+                    result.outcomes[-1] = dataclasses.replace(
+                        outcome,
+                        ok=False,
+                        error=(
+                            f"{change.address} was created, but the default fields it came "
+                            f"with could not be read: {exc}. Run plan again to finish."
+                        ),
+                    )
+                    break
         return result
 
     async def _record_default_fields(self, audience: Address, book: IdBook) -> None:
@@ -163,6 +192,61 @@ class Mailchimp:
         for item in (body or {}).get("merge_fields", []):
             if item.get("tag") in BUILTIN_MERGE_TAGS:
                 book.record(audience.child("merge_field", item["tag"]), str(item["merge_id"]))
+
+    def scan_members(self, scope: Address | None) -> AsyncIterator[list[Member]]:
+        """Every contact of the audience `scope`, a page at a time (none if it does not
+        exist yet: an audience created by this plan starts empty)."""
+        if scope is None or scope.kind != "audience":
+            what = scope or "the whole account"
+            raise ProviderError(f"Mailchimp keeps contacts per audience; cannot scan {what}")
+        return self._scan(scope)
+
+    async def _scan(self, audience: Address) -> AsyncIterator[list[Member]]:
+        if self._book is None:
+            await self.read()
+        assert self._book is not None
+        list_id = self._book.current(audience)
+        if list_id is None:
+            return
+        # Closed with this generator, so that pages read ahead never outlive the scan.
+        pages = scan_audience(self._http, list_id, window=self._window, audience=audience.name)
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
+
+    async def apply_membership(
+        self, changes: Sequence[MembershipChange], progress: MembershipProgress | None = None
+    ) -> list[MembershipOutcome]:
+        """Add and remove each tag's members; every change is tried, failed or not."""
+        if self._book is None:
+            await self.read()
+        assert self._book is not None
+        outcomes: list[MembershipOutcome] = []
+        for change in changes:
+            outcome = await self._change_members(change, self._book)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+        return outcomes
+
+    async def _change_members(self, change: MembershipChange, book: IdBook) -> MembershipOutcome:
+        audience = change.address.parent
+        if change.address.kind != "tag" or audience is None:
+            error = f"{change.address}: Mailchimp keeps rule-driven membership on tags only"
+            return MembershipOutcome(change, 0, 0, error)
+        if not change.add and not change.remove:
+            return MembershipOutcome(change, 0, 0)
+        try:
+            list_id = book.current(audience)
+            if list_id is None:
+                raise Unresolved(f"{audience} does not exist in the account")
+            # Tags created or renamed earlier in this apply are in the book already.
+            tag_id = book.child_id(audience, "tag", change.address.name, fold_case=True)
+        except Unresolved as exc:
+            return MembershipOutcome(
+                change, 0, 0, f"Cannot change the members of {change.address}: {exc}"
+            )
+        return await change_tag_members(self._http, list_id, tag_id, change)
 
     async def _ids_for(self, changes: Sequence[Change]) -> IdBook:
         """The id book; read once first if a change needs ids no read has supplied.

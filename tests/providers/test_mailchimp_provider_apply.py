@@ -319,6 +319,52 @@ def test_children_of_a_new_audience_and_a_new_tag_use_their_new_ids() -> None:
     assert conditions[1]["value"] == ["d4c3b2a190"]
 
 
+def test_a_declared_default_field_on_a_new_audience_is_patched_not_created() -> None:
+    new = f"{BASE}/3.0/lists/{NEW_LIST}"
+    changes = [
+        create(foster()),
+        create(MergeField(address=FOSTER.child("merge_field", "FNAME"), name="Given name")),
+    ]
+
+    def routes(m: respx.MockRouter) -> None:
+        m.post(f"{BASE}/3.0/lists").respond(200, json=fixture("list-created"))
+        m.get(f"{new}/merge-fields").respond(
+            200, json={"merge_fields": [{"merge_id": 1, "tag": "FNAME"}], "total_items": 1}
+        )
+        m.patch(f"{new}/merge-fields/1").respond(
+            200, json={**fixture("merge-field-created"), "merge_id": 1, "tag": "FNAME"}
+        )
+
+    result, _, requests = apply(changes, routes)
+    assert result.ok, result.failed
+    assert [sent(r)[:2] for r in requests] == [
+        ("POST", "/3.0/lists"),
+        ("GET", f"/3.0/lists/{NEW_LIST}/merge-fields"),
+        ("PATCH", f"/3.0/lists/{NEW_LIST}/merge-fields/1"),
+    ]
+    assert sent(requests[-1])[2]["name"] == "Given name"
+
+
+def test_failing_to_read_a_new_audiences_defaults_stops_and_says_it_was_created() -> None:
+    new = f"{BASE}/3.0/lists/{NEW_LIST}"
+    changes = [
+        create(foster()),
+        create(MergeField(address=FOSTER.child("merge_field", "FNAME"), name="Given name")),
+    ]
+
+    def routes(m: respx.MockRouter) -> None:
+        m.post(f"{BASE}/3.0/lists").respond(200, json=fixture("list-created"))
+        m.get(f"{new}/merge-fields").respond(
+            400, json={"title": "Invalid Resource", "status": 400, "detail": "nope"}
+        )
+
+    result, _, requests = apply(changes, routes)
+    assert not result.ok
+    (outcome,) = result.outcomes
+    assert "was created" in outcome.error and "Run plan again" in outcome.error
+    assert len(requests) == 2
+
+
 # --- rename and update --------------------------------------------------------------------
 
 
