@@ -1,5 +1,5 @@
-"""Filling a sandbox account fast: bulk subscribers (with field values and groups) and
-segments, which the real API cannot create.
+"""Filling a sandbox account fast: bulk subscribers (with field values and groups),
+the custom fields they need, and segments, which the real API cannot create.
 
 Bulk seeding inserts with `executemany` in chunks inside one transaction (all or
 nothing), handing out ids itself so memberships need no lookups; a million subscribers
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox.mailerlite.errors import invalid
+from reconciler.sandbox.mailerlite.keys import derive_key
 from reconciler.sandbox.mailerlite.store import Store, returning
 from reconciler.sandbox.mailerlite.subscriber_writes import coerce_value
 from reconciler.sandbox.mailerlite.validation import MAX_NAME_LENGTH, STATUSES, is_email
@@ -193,3 +194,34 @@ def seed_segment(
             [(segment["id"], subscriber_id) for subscriber_id in found.values()],
         )
         return segment
+
+
+def ensure_fields(store: Store, wanted: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Create the custom fields `(key, name, type)` the account lacks; returns the keys
+    it created. A field that exists under the key must have the type; one whose name is
+    taken by another key cannot be created (the API refuses duplicate names too)."""
+    created: list[str] = []
+    with store.write() as db:
+        existing = {row["key"]: row for row in db.execute("SELECT key, name, type FROM fields")}
+        names = {str(row["name"]).lower() for row in existing.values()}
+        for key, name, field_type in wanted:
+            row = existing.get(key)
+            if row is not None:
+                if row["type"] != field_type:
+                    raise invalid(
+                        "fields", f"field {key!r} is a {row['type']} field, not {field_type}"
+                    )
+                continue
+            if name.lower() in names:
+                raise invalid("fields", f"a field named {name!r} exists with another key")
+            # Inserted with the key the API would derive from the name, so a field
+            # seeded here is indistinguishable from one created through the API.
+            if derive_key(name, existing) != key:
+                raise invalid("fields", f"the name {name!r} does not give the key {key!r}")
+            db.execute(
+                "INSERT INTO fields (name, key, type, created_at) VALUES (?, ?, ?, ?)",
+                (name, key, field_type, store.now()),
+            )
+            names.add(name.lower())
+            created.append(key)
+    return created
