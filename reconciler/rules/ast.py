@@ -67,7 +67,9 @@ FLAG_OPS = frozenset({"is_set", "is_empty"})
 EMAIL = "email"
 SUBSCRIBED_AT = "subscribed_at"
 CREATED_AT = "created_at"
-#: `{field: status, equals: active}` is read as a status predicate.
+#: `{field: status, ...}` is a custom field named "status" (the partner program syncs
+#: one); the subscriber's own status is `{status: ...}`. Named here for the hint given
+#: when no such field is declared.
 STATUS_FIELD = "status"
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 
 from reconciler.errors import Issue
+from reconciler.hints import did_you_mean, kind_of
 from reconciler.rules.ast import (
     FLAG_OPS,
+    STATUS_FIELD,
     FieldPredicate,
     HasTag,
     InGroup,
@@ -26,7 +28,7 @@ from reconciler.rules.dates import span_of
 from reconciler.rules.numeric import number_of
 from reconciler.rules.status import PROVIDER_NAMES, read_status, statuses_of, words
 from reconciler.rules.text import fold
-from reconciler.rules.wording import did_you_mean, kind_of, listing, show
+from reconciler.rules.wording import listing, show
 
 _BIRTHDAY = re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])")
 _DATE_OPS = frozenset({"before", "after", "within_days"})
@@ -59,6 +61,9 @@ def _field(node: FieldPredicate, catalog: Catalog) -> list[Issue]:
         names = catalog.names()
         hint = did_you_mean(node.field, names)
         todo = "" if hint else f"; declare it under fields:, or use one of {listing(names)}"
+        if node.field == STATUS_FIELD:
+            # The likely intent is the subscriber's status, which is its own predicate.
+            hint, todo = "", "; for the subscriber's status write {status: active}"
         return [Issue(node.location, f"unknown field '{node.field}'{hint}{todo}")]
     if node.op not in spec.info.operators:
         return [Issue(node.location, _operator_message(node, spec))]

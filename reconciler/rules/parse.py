@@ -28,11 +28,11 @@ from collections.abc import Callable
 from typing import Final
 
 from reconciler.errors import Issue
+from reconciler.hints import did_you_mean, kind_of
 from reconciler.model import Location
 from reconciler.rules.ast import (
     FIELD_OPS,
     FLAG_OPS,
-    STATUS_FIELD,
     STATUS_OPS,
     All,
     Any,
@@ -45,7 +45,7 @@ from reconciler.rules.ast import (
     Scalar,
     StatusPredicate,
 )
-from reconciler.rules.wording import did_you_mean, kind_of, listing, show
+from reconciler.rules.wording import listing, show
 
 #: A place in the rule's data: mapping keys and list indexes from the rule's root.
 DataPath = tuple[str | int, ...]
@@ -318,8 +318,6 @@ class _Parser:
             return None
         op = operators[0]
         where = self.locate(path)
-        if name == STATUS_FIELD:
-            return self.status_op(op, data[op], (*path, op), (*path, op), where)
         # The operand is checked even when the rest is wrong, to report all at once.
         operand = self.operand(op, data[op], (*path, op))
         if operand is _INVALID or not ok or not isinstance(name, str):

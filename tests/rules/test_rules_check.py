@@ -141,7 +141,6 @@ def test_dropdown_values_must_be_options() -> None:
             "unknown status 'spam'; statuses are active, unsubscribed, unconfirmed, bounced, "
             "junk, transactional, archived, subscribed, pending, cleaned",
         ),
-        ({"field": "status", "equals": "bouncd"}, "did you mean 'bounced'?"),
     ],
 )
 def test_unknown_status_words(data: object, says: str) -> None:
@@ -201,3 +200,15 @@ def test_rules_built_in_code_are_checked_too() -> None:
 def test_field_spec_refuses_unknown_types() -> None:
     with pytest.raises(ValueError, match="unknown field type 'bool'"):
         FieldSpec("bool")
+
+
+def test_field_status_is_a_field_and_the_hint_points_at_the_status_predicate() -> None:
+    """The partner program syncs a custom field named `status`: rules must reach it."""
+    assert parsed({"field": "status", "equals": "active"}) == FieldPredicate(
+        "status", "equals", "active"
+    )
+    message = one({"field": "status", "equals": "active"})
+    assert "unknown field 'status'" in message
+    assert "for the subscriber's status write {status: active}" in message
+    declared = Catalog({**CATALOG.fields, "status": FieldSpec("text")})
+    assert messages({"field": "status", "equals": "active"}, declared) == []

@@ -44,8 +44,6 @@ def test_canonical_forms_round_trip_exactly(data: object) -> None:
     [
         ({"status": {"equals": "active"}}, {"status": "active"}),
         ({"status": ["active", "pending"]}, {"status": {"in": ["active", "pending"]}}),
-        ({"field": "status", "equals": "active"}, {"status": "active"}),
-        ({"field": "status", "not_in": ["junk"]}, {"status": {"not_in": ["junk"]}}),
         (
             {"field": "joined", "before": dt.date(2024, 3, 1)},
             {"field": "joined", "before": "2024-03-01"},
