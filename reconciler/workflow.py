@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from reconciler.config.model import Config
 from reconciler.engine import Plan, diff
+from reconciler.engine.drift import DriftReport, drift_report
 from reconciler.engine.fingerprint import (
     PlanOrigin,
     compare_fingerprints,
@@ -32,13 +33,20 @@ from reconciler.engine.fingerprint import (
 )
 from reconciler.engine.safety import Census, Violation, standing
 from reconciler.engine.safety import check as safety_check
-from reconciler.engine.target import TargetError, known_addresses, select, unknown_message
+from reconciler.engine.target import (
+    TargetError,
+    known_addresses,
+    select,
+    unknown_message,
+    unknown_targets,
+)
 from reconciler.errors import IssuesError
 from reconciler.membership_step import RequestStep, apply_membership, plan_membership
 from reconciler.model import Address, State
 from reconciler.planfile import (
     SavedPlan,
     StalePlanError,
+    check_account,
     config_digest,
     merge_items,
     replan_hint,
@@ -53,7 +61,6 @@ from reconciler.providers.base import (
     ProviderError,
 )
 from reconciler.providers.registry import create_provider
-from reconciler.render.drift import DriftReport, drift_report
 
 ProviderFactory = Callable[[Config], Provider]
 
@@ -248,46 +255,29 @@ def _check_targets(outcomes: Sequence[Outcome], targets: Sequence[Address]) -> N
     for outcome in outcomes:
         if isinstance(outcome, Run):
             known |= outcome.known
-    unknown = [t for t in targets if t not in known]
+    unknown = unknown_targets(targets, known)
     if unknown:
         raise TargetError(unknown_message(unknown, known))
 
 
-def _single(outcomes: list[Outcome]) -> Run:
-    (outcome,) = outcomes
-    if isinstance(outcome, Failed):
-        raise outcome.error
-    return outcome
-
-
-async def plan(
-    config: Config,
+async def plan_all(
+    configs: Sequence[Config],
     factory: ProviderFactory = _default_factory,
     *,
     targets: Sequence[Address] = (),
     force: bool = False,
-) -> Run:
-    async with Accounts([config], factory) as accounts:
-        return _single(await accounts.plan(targets=targets, force=force))
+) -> list[Outcome]:
+    """Read and plan every account at once, for a command that changes nothing; every
+    connection is closed before it returns."""
+    async with Accounts(configs, factory) as accounts:
+        return await accounts.plan(targets=targets, force=force)
 
 
-async def apply(
-    config: Config,
-    confirm: Callable[[Plan], bool],
-    progress: Progress | None = None,
-    factory: ProviderFactory = _default_factory,
-    *,
-    targets: Sequence[Address] = (),
-    force: bool = False,
-    membership_progress: MembershipProgress | None = None,
-) -> Run:
-    """Plan, check safety, ask `confirm`, then carry the plan out with the same
-    connection. A refused plan is returned unapplied, without asking."""
-    async with Accounts([config], factory) as accounts:
-        run = _single(await accounts.plan(targets=targets, force=force))
-        if run.plan.has_changes and not run.refusals and confirm(run.plan):
-            await accounts.execute(run, progress, membership_progress)
-        return run
+def blocked(outcomes: Sequence[Outcome]) -> bool:
+    """Whether apply must change no account at all: one could not be planned, or a
+    safety check refuses its plan. Every account is checked before any is changed, so
+    that a set of accounts is never left half applied by a plan that was bad anyway."""
+    return any(isinstance(o, Failed) or o.refusals for o in outcomes)
 
 
 def describe_target(config: Config) -> str:
@@ -322,7 +312,9 @@ async def apply_saved(
 ) -> Run:
     """Carry out a saved plan, exactly, or refuse with StalePlanError and change nothing.
 
-    The config file must be byte for byte the one planned with; the objects the plan
+    The config must point at the account the plan was made for (same provider, same
+    host or the sandbox; WrongAccountError otherwise). The config file must be byte for
+    byte the one planned with; the objects the plan
     touches must still have their fingerprints; and planning again (narrowed to the
     saved targets) must give the very same changes, which also catches changes to
     objects the plan did not touch, and the very same members to add and remove. The
@@ -330,6 +322,7 @@ async def apply_saved(
     saved with --force or `force` is given, protection never. A refused plan is
     returned unapplied.
     """
+    check_account(saved, config.provider.type, describe_target(config), config.path)
     current = config_digest(config.path)
     if current != saved.config_digest:
         raise StalePlanError(
@@ -374,15 +367,16 @@ async def apply_saved(
         await provider.aclose()
 
 
-async def drift(
-    config: Config,
+async def drift_all(
+    configs: Sequence[Config],
+    factory: ProviderFactory = _default_factory,
     *,
     unmanaged_is_drift: bool = False,
-    factory: ProviderFactory = _default_factory,
-) -> Drift:
+) -> list[Drift | Failed]:
     """Drift reports differences; it changes nothing, so no threshold applies to it."""
-    return drift_of(await plan(config, factory), unmanaged_is_drift=unmanaged_is_drift)
-
-
-def drift_of(run: Run, *, unmanaged_is_drift: bool = False) -> Drift:
-    return Drift(run, drift_report(run.plan, unmanaged_is_drift=unmanaged_is_drift))
+    return [
+        o
+        if isinstance(o, Failed)
+        else Drift(o, drift_report(o.plan, unmanaged_is_drift=unmanaged_is_drift))
+        for o in await plan_all(configs, factory)
+    ]

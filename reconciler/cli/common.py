@@ -52,9 +52,9 @@ def fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def load(path: str) -> Config:
+def load(path: str, *, resolve_credentials: bool = True) -> Config:
     try:
-        return load_config(path)
+        return load_config(path, resolve_credentials=resolve_credentials)
     except IssuesError as err:
         for issue in err.issues:
             click.echo(str(issue), err=True)
@@ -97,17 +97,17 @@ def select_configs(values: Sequence[str]) -> ConfigSelection:
     return ConfigSelection(tuple(kept.values()), many=len(values) > 1 or folders > 0)
 
 
-def load_all(selection: ConfigSelection) -> list[Config]:
+def load_all(selection: ConfigSelection, *, resolve_credentials: bool = True) -> list[Config]:
     """Load every config; if any is invalid, report the problems of all of them and
     exit 1 before a single request is sent to any account."""
     if not selection.many:
-        return [load(selection.paths[0])]
+        return [load(selection.paths[0], resolve_credentials=resolve_credentials)]
     configs: list[Config] = []
     issues = 0
     broken = 0
     for path in selection.paths:
         try:
-            configs.append(load_config(path))
+            configs.append(load_config(path, resolve_credentials=resolve_credentials))
         except ConfigError as err:
             broken += 1
             issues += len(err.issues)

@@ -28,7 +28,6 @@ from reconciler.cli.common import (
     worst,
     write_text,
 )
-from reconciler.config.model import Config
 from reconciler.render import accounts as grouped
 from reconciler.render.drift import render_drift_text
 from reconciler.render.json_document import drift_document, render_drift_json
@@ -90,13 +89,7 @@ def drift(
     """
     selection = select_configs(config_paths)
     configs = load_all(selection)
-    outcomes = run_async(_plan_all(configs))
-    results = [
-        o
-        if isinstance(o, workflow.Failed)
-        else workflow.drift_of(o, unmanaged_is_drift=unmanaged_is_drift)
-        for o in outcomes
-    ]
+    results = run_async(workflow.drift_all(configs, unmanaged_is_drift=unmanaged_is_drift))
     pairs = list(zip(selection.paths, results, strict=True))
     if selection.many:
         _report_many(pairs, fmt, report_path)
@@ -109,11 +102,6 @@ def drift(
     code = worst(_code(r) for r in results)
     if code != EXIT_OK:
         sys.exit(code)
-
-
-async def _plan_all(configs: Sequence[Config]) -> list[workflow.Outcome]:
-    async with workflow.Accounts(configs) as accounts:
-        return await accounts.plan()
 
 
 def _code(result: workflow.Drift | workflow.Failed) -> int:

@@ -38,8 +38,6 @@ from reconciler.cli.common import (
     verbose_option,
     worst,
 )
-from reconciler.config.model import Config
-from reconciler.model import Address
 from reconciler.planfile import PlanFileError, write_plan
 from reconciler.render import accounts as grouped
 from reconciler.render.json_document import plan_document, render_json
@@ -100,7 +98,7 @@ def plan(
         )
     targets = targets_from(target_texts)
     configs = load_all(selection)
-    outcomes = run_async(_plan_all(configs, targets, force))
+    outcomes = run_async(workflow.plan_all(configs, targets=targets, force=force))
     if selection.many:
         code = _report_many(selection, outcomes, fmt, detailed_exitcode)
     else:
@@ -111,13 +109,6 @@ def plan(
                 echo_requests(outcome.steps, path if selection.many else None)
     if code != EXIT_OK:
         sys.exit(code)
-
-
-async def _plan_all(
-    configs: Sequence[Config], targets: Sequence[Address], force: bool
-) -> list[workflow.Outcome]:
-    async with workflow.Accounts(configs) as accounts:
-        return await accounts.plan(targets=targets, force=force)
 
 
 def _code(outcome: workflow.Outcome, detailed: bool) -> int:

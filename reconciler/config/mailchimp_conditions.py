@@ -38,7 +38,7 @@ from reconciler.conditions import (
 )
 from reconciler.config.document import BuildContext
 from reconciler.config.mailchimp_documents import DEFAULT_MERGE_FIELDS, ConditionDocument
-from reconciler.config.messages import did_you_mean, kind_of
+from reconciler.hints import did_you_mean, kind_of
 
 #: Interest ids are 10 hex digits; any other string in an Interests value is a name.
 _INTEREST_ID = re.compile(r"[0-9a-f]{10}")

@@ -8,9 +8,7 @@ was expected, and never echo a value that came from a `${...}` reference.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import types
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -20,36 +18,9 @@ from pydantic_core import ErrorDetails
 from reconciler.config.document import Noun
 from reconciler.config.yaml_source import DataPath, Positions
 from reconciler.errors import Issue
+from reconciler.hints import did_you_mean, kind_of
 
 _KEY = "[key]"  # pydantic's loc marker for an invalid mapping key
-
-
-def did_you_mean(word: object, choices: Iterable[str]) -> str:
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def kind_of(value: object) -> str:
-    """How a YAML value reads to a user, without showing the value itself."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dt.date):
-        return "a date"
-    return type(value).__name__
 
 
 def label(path: DataPath) -> str:

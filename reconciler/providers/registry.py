@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -54,14 +54,8 @@ def _mailerlite(
     max_attempts: int | None,
     sleep: Sleep | None,
 ) -> Provider:
-    on_close: Callable[[], None] | None = None
-    if config.sandbox is not None:
-        if transport is None:
-            app = open_app("mailerlite", config.sandbox)
-            transport = SandboxTransport(app)
-            on_close = app.close
-        # The real token, if any, is never sent anywhere but to MailerLite.
-        config = config.model_copy(update={"base_url": SANDBOX_BASE_URL, "token": SANDBOX_TOKEN})
+    # In a sandbox a stand-in replaces the real token, which only MailerLite ever sees.
+    config, transport, on_close = _sandboxed(config, transport, token=SANDBOX_TOKEN)
     return MailerLite(
         config,
         transport=transport,
@@ -76,22 +70,34 @@ def _mailchimp(
     max_attempts: int | None,
     sleep: Sleep | None,
 ) -> Provider:
-    on_close: Callable[[], None] | None = None
-    if config.sandbox is not None:
-        if transport is None:
-            app = open_app("mailchimp", config.sandbox)
-            transport = SandboxTransport(app)
-            on_close = app.close
-        # The real key, if any, is never sent anywhere but to Mailchimp.
-        config = config.model_copy(
-            update={"base_url": SANDBOX_BASE_URL, "api_key": SANDBOX_API_KEY}
-        )
+    # In a sandbox a stand-in replaces the real key, which only Mailchimp ever sees.
+    config, transport, on_close = _sandboxed(config, transport, api_key=SANDBOX_API_KEY)
     return Mailchimp(
         config,
         transport=transport,
         on_close=on_close,
         **_retry_options(max_attempts, sleep),
     )
+
+
+_Config = TypeVar("_Config", MailerLiteProvider, MailchimpProvider)
+
+
+def _sandboxed(
+    config: _Config, transport: httpx.AsyncBaseTransport | None, **credential: SecretStr
+) -> tuple[_Config, httpx.AsyncBaseTransport | None, Callable[[], None] | None]:
+    """`config` pointed at its sandbox, if it names one, with the stand-in `credential`;
+    the sandbox app is opened unless a `transport` replaces it, and the returned
+    callback closes it."""
+    if config.sandbox is None:
+        return config, transport, None
+    on_close: Callable[[], None] | None = None
+    if transport is None:
+        app = open_app(config.type, config.sandbox)
+        transport = SandboxTransport(app)
+        on_close = app.close
+    config = config.model_copy(update={"base_url": SANDBOX_BASE_URL, **credential})
+    return config, transport, on_close
 
 
 class _RetryOptions(TypedDict, total=False):

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler import __version__
+from reconciler.engine.drift import DriftReport
 from reconciler.engine.fingerprint import PlanOrigin
 from reconciler.engine.membership import MembershipChange
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.safety import Violation
-from reconciler.render.drift import DriftReport
 from reconciler.render.values import resource_document
 
 FORMAT_VERSION = "1.1"

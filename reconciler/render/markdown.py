@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from reconciler.engine.drift import DriftReport
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.safety import Violation
 from reconciler.model import Resource
@@ -20,7 +21,6 @@ from reconciler.render.drift import (
     MEMBERSHIP_TITLE,
     MISSING_TITLE,
     UNEXPECTED_TITLE,
-    DriftReport,
 )
 from reconciler.render.membership import membership_markdown
 from reconciler.render.safety import safety_markdown, targets_note

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from reconciler.engine.drift import drift_report
 from reconciler.engine.plan import Action, AttributeChange, Change, Plan
 from reconciler.model import Address, Field, Group
-from reconciler.render.drift import drift_report
 from reconciler.render.markdown import render_drift_markdown, render_plan_markdown
 
 ACCOUNT = "mailerlite (embedded sandbox), config espform.yaml"
