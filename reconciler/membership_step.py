@@ -81,7 +81,8 @@ async def plan_membership(
     for scope, scoped in by_scope(targets).items():
         planner = MembershipPlanner(scoped, now, renames=renames_in(full, scope))
         before, pages = provider.request_count, 0
-        async for page in members.scan_members(scope):
+        # Targets of one scope share its remote address: the old one if it is renamed.
+        async for page in members.scan_members(scoped[0].scan_scope):
             pages += 1
             planner.feed(page)
         steps.append(

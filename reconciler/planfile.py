@@ -3,9 +3,10 @@
 A saved plan is the JSON plan document (see `render.json_document`): the changes that
 were reviewed, a digest of the config file, a fingerprint of every account object
 they touch, the `--target` addresses it was narrowed to, and whether it was made with
-`--force`. It holds no credential. `apply FILE` carries it out only if the config file,
-the fingerprints and a fresh plan all still agree with it; for rule-driven groups and
-tags, the fresh plan must add and remove exactly the saved members.
+`--force`, and the provider and host (or sandbox) it was made for. It holds no
+credential. `apply FILE` carries it out only if the config points at that same account
+and the config file, the fingerprints and a fresh plan all still agree with it; for
+rule-driven groups and tags, the fresh plan must add and remove exactly the saved members.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ _ACTIONS = {a.value for a in Action}
 
 class PlanFileError(Exception):
     """The file is missing, not a plan, damaged, or from a newer espform."""
+
+
+class WrongAccountError(PlanFileError):
+    """The saved plan was made for another account than the config points at."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,24 @@ class StalePlanError(Exception):
         self.items = tuple(items)
         lines = [message, *(f"  {item}" for item in self.items)]
         super().__init__("\n".join(lines))
+
+
+def check_account(saved: SavedPlan, provider: str, target: str, config_path: Path) -> None:
+    """Refuse a plan made for another ESP, or for another host or the sandbox.
+
+    The config digest alone does not catch it: a plan applied with another account's
+    config would be refused as "changed" without saying why, and a config that names
+    its account through `${env:...}` reads the same whatever the variable holds.
+    """
+    if (saved.provider, saved.target) == (provider, target):
+        return
+    raise WrongAccountError(
+        f"the saved plan {saved.path} was made for another account: {saved.provider} "
+        f"({saved.target}), but the config {config_path} points at {provider} ({target}); "
+        "nothing was changed. Apply it with the config (and environment) it was planned "
+        f"with, or plan this account with `espform plan -c {config_path} --out FILE` and "
+        "apply that plan."
+    )
 
 
 def config_digest(path: Path) -> str:

@@ -7,13 +7,15 @@ the config or the account changed since.
 With several accounts, every account is planned first; if any cannot be planned or
 is refused by a safety check, nothing is applied anywhere. Then the accounts are
 applied one after the other, each confirmed on its own (unless --auto-approve), and
-the first failed account stops the rest.
+the first failed or declined account stops the rest. Answering no exits 1, as
+Terraform does: nothing that was asked for was done.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 
 import click
@@ -73,10 +75,11 @@ def apply(
     """Make the changes the config needs; with PLAN_FILE, exactly the saved ones.
 
     PLAN_FILE is written by `espform plan --out PLAN_FILE`. It is applied only if the
-    config file is unchanged and the objects it touches are as they were when it was
-    planned; otherwise nothing is changed and apply exits 1. A plan refused by
-    settings.protect or a threshold changes nothing and exits 1; --force lifts the
-    thresholds, never protection.
+    config points at the account it was planned for, the config file is unchanged and
+    the objects it touches are as they were when it was planned; otherwise nothing is
+    changed and apply exits 1. A plan refused by settings.protect or a threshold changes
+    nothing and exits 1; --force lifts the thresholds, never protection. Answering no at
+    the prompt exits 1 too.
 
     Members of rule-driven groups are added and removed after every other change
     succeeded (on a terminal, a progress line counts them); with a saved plan, only if
@@ -127,7 +130,7 @@ async def _apply_all(
     async with workflow.Accounts(configs) as accounts:
         outcomes = await accounts.plan(targets=targets, force=force)
         pairs = list(zip(selection.paths, outcomes, strict=True))
-        if any(isinstance(o, workflow.Failed) or o.refusals for o in outcomes):
+        if workflow.blocked(outcomes):
             _show_blocked(pairs, selection.many, color)
             return EXIT_ERROR
         for number, (path, outcome) in enumerate(pairs):
@@ -135,13 +138,14 @@ async def _apply_all(
             if selection.many:
                 where = f"{outcome.origin.provider} ({outcome.origin.target})"
                 click.echo(grouped.heading(path, where))
-            succeeded = await _apply_one(accounts, outcome, auto_approve, color)
+            result = await _apply_one(accounts, outcome, auto_approve, color)
             if verbose:
                 echo_requests(outcome.steps, path if selection.many else None)
-            if not succeeded:
+            if result is not _Result.APPLIED:
                 rest = [p for p, _ in pairs[number + 1 :]]
                 if rest:
-                    echo_error([f"not attempted, after the failure above: {', '.join(rest)}"])
+                    after = "cancellation" if result is _Result.CANCELLED else "failure"
+                    echo_error([f"not attempted, after the {after} above: {', '.join(rest)}"])
                 return EXIT_ERROR
             if selection.many:
                 click.echo("")
@@ -174,22 +178,32 @@ def _confirm(run: workflow.Run, auto_approve: bool, color: bool) -> bool:
     return click.confirm("Do you want to perform these actions?", default=False)
 
 
+class _Result(Enum):
+    """How one account's apply ended; anything but APPLIED stops the accounts after it."""
+
+    APPLIED = "applied"
+    FAILED = "failed"
+    #: The user answered no: as in Terraform, that is not success (exit 1), so that a
+    #: script or a person reading the exit code never takes it for an applied plan.
+    CANCELLED = "cancelled"
+
+
 async def _apply_one(
     accounts: workflow.Accounts, run: workflow.Run, auto_approve: bool, color: bool
-) -> bool:
-    """Confirm and apply one account; False when a change failed."""
+) -> _Result:
+    """Confirm and apply one account."""
     if not run.plan.has_changes:
         click.echo(render_plan(run.plan, color=color))
-        return True
+        return _Result.APPLIED
     if not _confirm(run, auto_approve, color):
-        click.echo("Apply cancelled; nothing was changed.")
-        return True
+        click.echo("Apply cancelled.", err=True)
+        return _Result.CANCELLED
     meter = MembershipMeter(sum(change.size for change in run.plan.membership))
     try:
-        await accounts.execute(run, _progress, meter)
+        await accounts.execute(run, _Progress(), meter)
     finally:
         meter.finish()
-    return _report(run, color)
+    return _Result.APPLIED if _report(run, color) else _Result.FAILED
 
 
 def _apply_saved(path: Path, config_path: str, force: bool, verbose: bool) -> None:
@@ -202,7 +216,7 @@ def _apply_saved(path: Path, config_path: str, force: bool, verbose: bool) -> No
     meter = MembershipMeter(sum(len(m.add) + len(m.remove) for m in saved.membership))
     try:
         result = run_async(
-            workflow.apply_saved(config, saved, _progress, force=force, membership_progress=meter)
+            workflow.apply_saved(config, saved, _Progress(), force=force, membership_progress=meter)
         )
     finally:
         meter.finish()
@@ -220,14 +234,29 @@ def _apply_saved(path: Path, config_path: str, force: bool, verbose: bool) -> No
         sys.exit(EXIT_ERROR)
 
 
-def _progress(outcome: Outcome) -> None:
-    change = outcome.change
-    if outcome.ok:
-        rid = outcome.result.id if outcome.result is not None else change.remote_id
-        suffix = f" (id {rid})" if rid else ""
-        click.echo(f"{change.address}: {PAST[change.action]}{suffix}")
-    else:
-        click.echo(f"{change.address}: failed: {outcome.error}", err=True)
+class _Progress:
+    """Prints one line per change as the provider reports it.
+
+    The changes of a batch that failed as a whole share one error: it is printed with
+    the first of them, and the others refer to it, so that 50 changes do not repeat it.
+    """
+
+    def __init__(self) -> None:
+        self._last_unknown = ""
+
+    def __call__(self, outcome: Outcome) -> None:
+        change = outcome.change
+        if outcome.ok:
+            rid = outcome.result.id if outcome.result is not None else change.remote_id
+            suffix = f" (id {rid})" if rid else ""
+            click.echo(f"{change.address}: {PAST[change.action]}{suffix}")
+        elif outcome.unknown and outcome.error == self._last_unknown:
+            click.echo(f"{change.address}: state unknown, sent in the same batch", err=True)
+        elif outcome.unknown:
+            self._last_unknown = outcome.error
+            click.echo(f"{change.address}: state unknown: {outcome.error}", err=True)
+        else:
+            click.echo(f"{change.address}: failed: {outcome.error}", err=True)
 
 
 def _report(result: workflow.Run, color: bool) -> bool:
@@ -241,14 +270,25 @@ def _report(result: workflow.Run, color: bool) -> bool:
     counts = {action: sum(1 for o in done if o.change.action is action) for action in Action}
     summary = ", ".join(f"{counts[a]} {PAST[a]}" for a in Action)
     if not applied.ok:
+        # Every change sent has an outcome, so only the rest were never attempted.
         left = len(result.plan.changes) - len(applied.outcomes)
+        unknown = applied.unknown
+        stopped = "a failed change" if len(unknown) < len(applied.failed) else "a failed batch"
+        if unknown:
+            summary += f"; {len(unknown)} in an unknown state"
         members = " No member of a rule-driven group was changed." if result.plan.membership else ""
-        echo_error(
-            [
-                f"apply stopped at a failed change ({summary}; {left} not attempted).{members} "
-                "Fix the cause, then run plan again: it shows what is left."
-            ]
+        lines = []
+        if unknown:
+            lines.append(
+                f"{len(unknown)} change{'s' if len(unknown) != 1 else ''} may or may not have "
+                "been made (sent, but the batch failed as a whole): "
+                + ", ".join(str(o.change.address) for o in unknown)
+            )
+        lines.append(
+            f"apply stopped at {stopped} ({summary}; {left} not attempted).{members} "
+            "Fix the cause, then run plan again: it shows what is left."
         )
+        echo_error(lines)
         return False
     if result.membership_applied:
         report_membership(result.membership_applied)

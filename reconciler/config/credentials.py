@@ -1,4 +1,5 @@
-"""Provider checks every dialect shares: the sandbox path and a credential's presence."""
+"""Provider checks every dialect shares: the sandbox path, the base URL and a credential's
+presence."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from reconciler.config.document import BuildContext
+from reconciler.config.document import BASE_URL, BuildContext
+from reconciler.urls import refused_parts
 
 
 def sandbox_path(value: str | None, ctx: BuildContext) -> Path | None:
@@ -16,6 +18,28 @@ def sandbox_path(value: str | None, ctx: BuildContext) -> Path | None:
     if value is None:
         return None
     return Path(os.path.normpath(ctx.base_dir / Path(value).expanduser()))
+
+
+def check_base_url(ctx: BuildContext, value: str | None, credential: str) -> bool:
+    """Whether `provider.base_url` is free of a user name, password, query and fragment.
+
+    They are refused rather than stripped: any of them may hold a secret that would be
+    sent to the server and end up in logs. The message names the refused parts but never
+    quotes the value, which may have come from `${env:...}`.
+    """
+    if value is None or BASE_URL in ctx.unresolved:
+        return True
+    parts = refused_parts(value)
+    if not parts:
+        return True
+    found = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} or {parts[-1]}"
+    ctx.error(
+        ctx.value(*BASE_URL),
+        f"provider.base_url must not contain {found}: write only the API's root "
+        "(scheme, host, optional port and path) and authenticate with "
+        f"provider.{credential}",
+    )
+    return False
 
 
 def credential_present(
@@ -36,6 +60,8 @@ def credential_present(
             f"`{key}: ${{env:{env}}}` and export {env}",
         )
         return False
+    if ("provider", key) in ctx.unchecked:
+        return True  # written as a reference, which is all that can be known unread
     value = secret.get_secret_value()
     if value and any(ch.isspace() or not ch.isprintable() for ch in value):
         # Usually a trailing newline from `echo` or a secret store; sent as a header it

@@ -27,6 +27,7 @@ from reconciler.config.interpolation import Reference
 from reconciler.config.provider import ProviderConfig
 from reconciler.config.yaml_source import DataPath, Positions
 from reconciler.errors import Issue
+from reconciler.hints import did_you_mean, kind_of
 from reconciler.model import (
     DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT,
     DEFAULT_MAX_PERCENT,
@@ -43,6 +44,10 @@ from reconciler.rules import Catalog
 
 #: MailerLite's limit on group, segment and field names; Mailchimp's are not longer.
 MAX_NAME = 255
+#: Where every dialect keeps the API's root. Not a credential, but one with a user name
+#: or query may hold a password: messages do not quote it then (see the loader and
+#: `credentials.check_base_url`).
+BASE_URL: DataPath = ("provider", "base_url")
 
 
 class DocumentModel(BaseModel):
@@ -69,6 +74,25 @@ def name_type(noun: str) -> Any:
         str,
         StringConstraints(min_length=1, max_length=MAX_NAME),
         Noun(noun, f"1 to {MAX_NAME} characters"),
+    ]
+
+
+#: The shape the models accept: `http(s)://host...`, no whitespace. A user name, password,
+#: query string or fragment gets past it on purpose, to be refused by `check_base_url`
+#: with a message that says which part is wrong (a pattern can only say "invalid").
+_URL_SHAPE = r"^https?://[^\s/]+\S*$"
+#: The same rule for editors, which cannot run `check_base_url`: no `@` before the path,
+#: no `?` nor `#` anywhere.
+_URL_SCHEMA = r"^https?://[^\s/?#@]+(/[^\s?#]*)?$"
+
+
+def base_url_type(example: str) -> Any:
+    """`provider.base_url`: the root of an API, with nothing in it that could be a secret."""
+    return Annotated[
+        str,
+        StringConstraints(pattern=_URL_SHAPE),
+        Noun("base_url", f"an http(s) URL such as {example}"),
+        WithJsonSchema({"type": "string", "pattern": _URL_SCHEMA}),
     ]
 
 
@@ -218,9 +242,6 @@ def build_settings(
 
 
 def _threshold(value: Any, name: str, kinds: Mapping[str, str], ctx: BuildContext) -> Threshold:
-    # Imported here: `messages` reads this module's `Noun`, so it cannot be imported first.
-    from reconciler.config.messages import did_you_mean
-
     path: tuple[Hashable, ...] = ("settings", name)
     if value is None:
         return Threshold(name)
@@ -251,8 +272,6 @@ def _threshold(value: Any, name: str, kinds: Mapping[str, str], ctx: BuildContex
 def _percent(
     value: Any, path: tuple[Hashable, ...], ctx: BuildContext, *, mapping_allowed: bool
 ) -> float | None:
-    from reconciler.config.messages import kind_of  # see _threshold
-
     label = ".".join(str(p) for p in path)
     shape = "a percentage from 0 to 100, e.g. 30"
     if mapping_allowed:
@@ -297,6 +316,9 @@ class BuildContext:
     credentials: dict[DataPath, Reference] = field(default_factory=dict)
     #: Values whose reference failed to resolve (already reported): skip their checks.
     unresolved: set[DataPath] = field(default_factory=set)
+    #: Credentials whose references were left unread on purpose (`load_config(...,
+    #: resolve_credentials=False)`): present, but their values cannot be checked.
+    unchecked: set[DataPath] = field(default_factory=set)
     issues: list[Issue] = field(default_factory=list)
 
     def key(self, *path: Hashable) -> Location:

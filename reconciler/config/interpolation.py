@@ -54,6 +54,11 @@ class Interpolator:
     #: Paths where a reference could not be resolved (already reported): later checks
     #: skip them rather than complain about the empty stand-in value.
     unresolved: set[DataPath] = field(default_factory=set)
+    #: Paths whose references are checked for their form but not read (credentials,
+    #: when validating on a machine that need not hold them).
+    defer: frozenset[DataPath] = frozenset()
+    #: The references left unread at `defer` paths, by path; their values stand empty.
+    deferred: dict[DataPath, str] = field(default_factory=dict)
 
     def apply(self, data: Any, path: DataPath = ()) -> Any:
         if isinstance(data, dict):
@@ -100,6 +105,9 @@ class Interpolator:
                 "(letters, digits and underscores, not starting with a digit)",
             )
             return ""
+        if path in self.defer:
+            self.deferred[path] = f"${{env:{name}}}"
+            return ""
         value = self.environ.get(name)
         if value is None:
             self._issue(
@@ -113,6 +121,9 @@ class Interpolator:
     def _file(self, name: str, path: DataPath) -> str:
         if not name:
             self._issue(path, "'${file:}' needs a path, e.g. ${file:secrets/token.txt}")
+            return ""
+        if path in self.defer:
+            self.deferred[path] = f"${{file:{name}}}"
             return ""
         target = Path(name).expanduser()
         if not target.is_absolute():

@@ -18,12 +18,14 @@ from pydantic import ValidationError, create_model
 from pydantic_core import ErrorDetails
 
 from reconciler.config.dialects import DIALECTS
-from reconciler.config.document import BuildContext, Dialect, DocumentModel
+from reconciler.config.document import BASE_URL, BuildContext, Dialect, DocumentModel
 from reconciler.config.interpolation import Interpolator, Reference, whole_reference
-from reconciler.config.messages import Translator, did_you_mean, kind_of, label, strip
+from reconciler.config.messages import Translator, label, strip
 from reconciler.config.model import Config
 from reconciler.config.yaml_source import DataPath, Positions, parse_yaml
 from reconciler.errors import ConfigError, Issue
+from reconciler.hints import did_you_mean, kind_of
+from reconciler.urls import refused_parts
 
 #: Stands in for a credential written in clear, so that it reaches no later step.
 _REDACTED = "<redacted>"
@@ -31,11 +33,22 @@ _REDACTED = "<redacted>"
 _EXAMPLE = "provider: {type: mailerlite, token: ${env:MAILERLITE_API_TOKEN}}"
 
 
-def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: str | Path,
+    environ: Mapping[str, str] | None = None,
+    *,
+    resolve_credentials: bool = True,
+) -> Config:
     """Load and validate one config file.
 
     `environ` defaults to the process environment. Raises `ConfigError` with every issue
     found, each located as `file:line:col` with `file` written as `path` was given.
+
+    With `resolve_credentials=False` (what `espform validate` does) every check still
+    runs, including that each credential is a `${env:...}` or `${file:...}` reference of
+    a valid form, but the references are not read: the variables and files need not
+    exist. The credentials are then None in `Config.provider`, so such a Config cannot
+    connect, and `Config.unchecked_credentials` lists the references left unread.
     """
     file = str(path)
     text = _read(Path(path), file)
@@ -74,13 +87,16 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
         environ=os.environ if environ is None else environ,
         base_dir=base_dir,
         positions=positions,
+        defer=frozenset() if resolve_credentials else frozenset(credentials),
     )
     data = interpolator.apply(data)
     issues += interpolator.issues
     if dialect is None:
         raise ConfigError(issues)
 
-    hidden = set(interpolator.interpolated) | set(credentials) | set(dialect.secrets)
+    hidden = {*interpolator.interpolated, *credentials, *dialect.secrets}
+    if _holds_userinfo_or_query(data, BASE_URL):
+        hidden.add(BASE_URL)
     translator = Translator(dialect.document, positions, hidden, interpolator.unresolved)
     document = _validate(dialect.document, data, translator, issues)
     ctx = BuildContext(
@@ -89,6 +105,7 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
         positions=positions,
         credentials=credentials,
         unresolved=interpolator.unresolved,
+        unchecked=set(interpolator.deferred),
     )
     desired = dialect.build(document, ctx)
     issues += ctx.issues
@@ -96,12 +113,19 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
         issues.append(Issue(positions.start, f"{dialect.type}: the config cannot be used"))
     if issues or desired is None:
         raise ConfigError(_unique(issues))
+    provider = desired.provider
+    if interpolator.deferred:
+        # Their values were never read: None rather than a stand-in, so that nothing can
+        # connect with this Config and a provider says that the credential is missing.
+        unread = {path[-1]: None for path in interpolator.deferred if len(path) == 2}
+        provider = provider.model_copy(update=unread)
     return Config(
         path=Path(path),
-        provider=desired.provider,
+        provider=provider,
         settings=desired.settings,
         desired=desired.state,
         catalogs=desired.catalogs,
+        unchecked_credentials=tuple(interpolator.deferred.values()),
     )
 
 
@@ -188,6 +212,14 @@ def _credentials(
         else:
             found[path] = ref
     return found
+
+
+def _holds_userinfo_or_query(data: dict[Hashable, Any], path: DataPath) -> bool:
+    """Whether the URL at `path` has a part that may be a secret: then no message quotes
+    it, even one about its shape (a plain `connect.mailerlite.com` is still quoted)."""
+    parent = _parent(data, path)
+    value = parent.get(path[-1]) if parent is not None else None
+    return isinstance(value, str) and bool(refused_parts(value))
 
 
 def _parent(data: dict[Hashable, Any], path: DataPath) -> dict[Hashable, Any] | None:

@@ -47,11 +47,9 @@ of tags and segments in `mailchimp_rules.py`.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import SecretStr
 
-from reconciler.config.credentials import credential_present, sandbox_path
+from reconciler.config.credentials import check_base_url, credential_present, sandbox_path
 from reconciler.config.document import BuildContext, Desired, Dialect, build_settings
 from reconciler.config.mailchimp_audiences import PROVIDER, build_audiences
 from reconciler.config.mailchimp_documents import (
@@ -61,12 +59,11 @@ from reconciler.config.mailchimp_documents import (
     MailchimpSettings,
 )
 from reconciler.config.provider import MailchimpProvider
+from reconciler.mailchimp_keys import data_center_url
 from reconciler.model import Settings, State
 
 KEY_ENV = "MAILCHIMP_API_KEY"
 API_PATH = "/3.0"
-#: A key ends with a dash and its data center: `...-us6`.
-_DATA_CENTER = re.compile(r".+-([a-z]+[0-9]+)")
 
 #: `settings.prune` and per-kind threshold key -> resource kind.
 PRUNE_KINDS = {
@@ -91,7 +88,8 @@ def build(doc: MailchimpDocument, ctx: BuildContext) -> Desired | None:
 
 def _provider(doc: MailchimpProviderDocument, ctx: BuildContext) -> MailchimpProvider | None:
     sandbox = sandbox_path(doc.sandbox, ctx)
-    if not credential_present(ctx, "api_key", KEY_ENV, doc.api_key, sandbox):
+    url_ok = check_base_url(ctx, doc.base_url, "api_key")
+    if not credential_present(ctx, "api_key", KEY_ENV, doc.api_key, sandbox) or not url_ok:
         return None
     base_url = doc.base_url.rstrip("/") if doc.base_url is not None else None
     if base_url is not None and base_url.endswith(API_PATH):
@@ -101,7 +99,9 @@ def _provider(doc: MailchimpProviderDocument, ctx: BuildContext) -> MailchimpPro
             f"{API_PATH}/... itself; write the root, e.g. https://us6.api.mailchimp.com",
         )
         return None
-    if base_url is None and sandbox is None:
+    if base_url is None and sandbox is None and ("provider", "api_key") not in ctx.unchecked:
+        # Unread, the key cannot name its data center: the provider derives the host
+        # from it when it connects.
         base_url = _data_center_url(doc.api_key, ctx)
         if base_url is None:
             return None
@@ -122,10 +122,9 @@ def _data_center_url(api_key: SecretStr | None, ctx: BuildContext) -> str | None
     if path in ctx.unresolved or secret is None:
         return None  # a failed reference or a key in clear: reported already
     # The key itself is read only here, to find its suffix; it goes into no message.
-    key = api_key.get_secret_value().strip() if api_key is not None else ""
-    match = _DATA_CENTER.fullmatch(key)
-    if match is not None:
-        return f"https://{match.group(1)}.api.mailchimp.com"
+    url = data_center_url(api_key.get_secret_value()) if api_key is not None else None
+    if url is not None:
+        return url
     if secret.scheme == "env":
         origin = f"the API key in environment variable {secret.argument}"
     else:

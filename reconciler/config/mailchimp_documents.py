@@ -26,6 +26,7 @@ from reconciler.config.document import (
     DocumentModel,
     Noun,
     SettingsDocument,
+    base_url_type,
     name_type,
     renamed_from_field,
     renamed_from_type,
@@ -66,6 +67,7 @@ CountryCode = Annotated[
     Noun("country code", "a 2-letter ISO country code in capitals, such as US or DE"),
 ]
 Text = Annotated[str, StringConstraints(min_length=1), Noun("text")]
+BaseUrl = base_url_type("https://us6.api.mailchimp.com")
 AudienceName = name_type("audience name")
 MergeFieldName = name_type("merge field name")
 CategoryTitle = name_type("interest category title")
@@ -128,18 +130,12 @@ class MailchimpProviderDocument(DocumentModel):
             "`sandbox`."
         ),
     )
-    base_url: (
-        Annotated[
-            str,
-            StringConstraints(pattern=r"^https?://[^\s/]+\S*$"),
-            Noun("base_url", "an http(s) URL such as https://us6.api.mailchimp.com"),
-        ]
-        | None
-    ) = Field(
+    base_url: BaseUrl | None = Field(
         default=None,
         description=(
             "Root of the API; `/3.0/...` paths are appended to it. Default: "
-            "`https://{dc}.api.mailchimp.com`, the data center taken from the API key."
+            "`https://{dc}.api.mailchimp.com`, the data center taken from the API key. "
+            "No user name, password, query string or fragment: the API key authenticates."
         ),
     )
     sandbox: Annotated[str, StringConstraints(min_length=1), Noun("sandbox path")] | None = Field(

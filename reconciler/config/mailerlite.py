@@ -31,7 +31,7 @@ from typing import Annotated, Literal
 from pydantic import Field as PydanticField
 from pydantic import SecretStr, StringConstraints
 
-from reconciler.config.credentials import credential_present, sandbox_path
+from reconciler.config.credentials import check_base_url, credential_present, sandbox_path
 from reconciler.config.document import (
     BuildContext,
     Desired,
@@ -39,6 +39,7 @@ from reconciler.config.document import (
     DocumentModel,
     Noun,
     SettingsDocument,
+    base_url_type,
     build_settings,
     name_type,
     renamed_from_field,
@@ -66,6 +67,7 @@ FieldKey = Annotated[
 FieldName = name_type("field name")
 GroupName = name_type("group name")
 SegmentName = name_type("segment name")
+BaseUrl = base_url_type(DEFAULT_BASE_URL)
 GroupRenamedFrom = renamed_from_type("group name")
 SegmentRenamedFrom = renamed_from_type("segment name")
 
@@ -81,13 +83,12 @@ class MailerLiteProviderDocument(DocumentModel):
             "`${env:MAILERLITE_API_TOKEN}` or `${file:PATH}`. Not needed with `sandbox`."
         ),
     )
-    base_url: Annotated[
-        str,
-        StringConstraints(pattern=r"^https?://[^\s/]+\S*$"),
-        Noun("base_url", "an http(s) URL such as https://connect.mailerlite.com"),
-    ] = PydanticField(
+    base_url: BaseUrl = PydanticField(
         default=DEFAULT_BASE_URL,
-        description="Root of the API; `/api/...` paths are appended to it.",
+        description=(
+            "Root of the API; `/api/...` paths are appended to it. No user name, password, "
+            "query string or fragment: the token authenticates."
+        ),
     )
     sandbox: Annotated[str, StringConstraints(min_length=1), Noun("sandbox path")] | None = (
         PydanticField(
@@ -184,7 +185,8 @@ def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
 
 def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteProvider | None:
     sandbox = sandbox_path(doc.sandbox, ctx)
-    if not credential_present(ctx, "token", TOKEN_ENV, doc.token, sandbox):
+    url_ok = check_base_url(ctx, doc.base_url, "token")
+    if not credential_present(ctx, "token", TOKEN_ENV, doc.token, sandbox) or not url_ok:
         return None
     return MailerLiteProvider(
         type="mailerlite",

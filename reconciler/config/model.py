@@ -20,3 +20,6 @@ class Config:
     desired: State
     #: What rules may refer to, per scope (see `document.Desired.catalogs`).
     catalogs: Mapping[Address | None, Catalog] = field(default_factory=dict)
+    #: The credential references (`${env:NAME}`, `${file:PATH}`) that were checked for
+    #: their form only, when loaded with `resolve_credentials=False`.
+    unchecked_credentials: tuple[str, ...] = ()

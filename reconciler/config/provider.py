@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from reconciler.urls import api_origin
 
 
 class _ProviderBase(BaseModel):
@@ -17,6 +20,12 @@ class _ProviderBase(BaseModel):
     #: Name of the environment variable the credential came from (set by the loader, not
     #: by users), so errors can say which variable to check without showing its value.
     credential_env: str | None = Field(default=None, exclude=True)
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        # A base URL may carry a password or a signed query that the config refused
+        # only if it came through the loader; a repr shows no more than the host.
+        for name, value in super().__repr_args__():
+            yield name, api_origin(value) if name == "base_url" and value else value
 
 
 class MailerLiteProvider(_ProviderBase):

@@ -11,8 +11,9 @@ Contract between the layers:
   (Mailchimp), knowing its remote name now (old name when renamed, None when created);
 - a provider's `scan_members(scope)` yields pages of `Member`s whose `groups`/`tags` hold
   the *remote* names of what they belong to now (scope: None for an account-wide scan,
-  as in MailerLite; an audience address in Mailchimp, whose tags live per audience),
-  and every subscriber of the scope whatever its status;
+  as in MailerLite; an audience address in Mailchimp, whose tags live per audience, as
+  the account has it now: `RuleTarget.scan_scope`, the old one when the plan renames
+  the audience), and every subscriber of the scope whatever its status;
 - one planner per scope turns them into `MembershipChange`s, kept in `Plan.membership`
   and carried out after every structural change of the plan (so a group created by the
   plan exists; deletes only touch undeclared objects, which no rule may name); providers
@@ -57,11 +58,20 @@ class RuleTarget:
     #: The fields the rule may compare, with their types (which decide whether a value
     #: compares as text, number or date); None lets the rule's values decide.
     catalog: Catalog | None = None
+    #: The scope's address in the account now, when the plan renames it (a renamed
+    #: audience is still listed under its old name until apply); None: as `scope`.
+    remote_scope: Address | None = None
 
     @property
     def scope(self) -> Address | None:
-        """What one scan must cover: the account (None) or the parent audience."""
+        """What one scan must cover: the account (None) or the parent audience, by the
+        address the config gives it."""
         return self.address.parent
+
+    @property
+    def scan_scope(self) -> Address | None:
+        """The scope as the provider can find it before apply: what to scan."""
+        return self.remote_scope if self.remote_scope is not None else self.scope
 
     @property
     def attribute(self) -> str:

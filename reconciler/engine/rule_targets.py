@@ -2,7 +2,9 @@
 
 A rule-driven resource is any desired resource with a `rule` (MailerLite's `Group`,
 Mailchimp's `Tag`). Its remote name follows the plan: created by it means no members
-yet; renamed by it means the members are still listed under the old name.
+yet; renamed by it means the members are still listed under the old name. So does its
+scope: the members of a tag in an audience the plan renames are read from the audience
+under its old name.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from reconciler.engine.membership import RuleTarget
-from reconciler.engine.plan import Action, Plan
+from reconciler.engine.plan import Action, Change, Plan
 from reconciler.model import Address, State
 from reconciler.rules import Catalog, Rule
 
@@ -46,8 +48,21 @@ def rule_targets(
         elif change is not None and change.before is not None:
             remote = change.before.key
         catalog = (catalogs or {}).get(resource.address.parent)
-        targets.append(RuleTarget(resource.address, rule, remote, catalog))
+        remote_scope = _remote_parent(resource.address, by_address)
+        targets.append(RuleTarget(resource.address, rule, remote, catalog, remote_scope))
     return targets
+
+
+def _remote_parent(address: Address, by_address: Mapping[Address, Change]) -> Address | None:
+    """Where `address`'s parent lives in the account now, if the plan renames it; None
+    when it keeps its address (or has none, or is created by the plan)."""
+    parent = address.parent
+    if parent is None:
+        return None
+    change = by_address.get(parent)
+    if change is not None and change.action is Action.RENAME and change.before is not None:
+        return change.before.address
+    return None
 
 
 def by_scope(targets: list[RuleTarget]) -> dict[Address | None, list[RuleTarget]]:

@@ -49,18 +49,6 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
         start=2,
     )
 }
-AUDIENCE_SETTINGS = (
-    "contact",
-    "permission_reminder",
-    "campaign_defaults",
-    "email_type_option",
-    "double_optin",
-    "use_archive_bar",
-    "notify_on_subscribe",
-    "notify_on_unsubscribe",
-    "marketing_permissions",
-    "visibility",
-)
 MERGE_FIELD_SETTINGS = (
     "name",
     "type",
@@ -94,8 +82,8 @@ def mailchimp_sections(state: State, body: Block) -> None:
 
 def _audience(state: State, audience: Audience, with_contents: bool) -> Entry:
     raw: dict[str, Any] = {}
-    for key in AUDIENCE_SETTINGS:
-        value = getattr(audience, key)
+    # An audience's managed attributes are exactly its settings (see `model.Audience`).
+    for key, value in audience.attributes().items():
         if isinstance(value, dict):
             value = _known(AudienceDocument, key, value)
         if value is not None:

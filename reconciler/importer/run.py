@@ -21,6 +21,7 @@ from reconciler.importer.convert import DISPLAY, Origin, build_document, header
 from reconciler.importer.document import Document, Entry
 from reconciler.importer.verify import Problem, check, path_at
 from reconciler.importer.yaml_writer import write_yaml
+from reconciler.mailchimp_keys import data_center_host
 from reconciler.model import Capabilities, State
 from reconciler.providers.base import Provider
 from reconciler.providers.registry import create_provider
@@ -129,9 +130,7 @@ def describe_account(request: ImportRequest) -> str:
     host = DEFAULT_HOSTS[request.provider]
     if request.provider == "mailchimp" and request.credential is not None:
         # The data center is the key's suffix: the one part of it that is not secret.
-        _, dash, center = request.credential.get_secret_value().rpartition("-")
-        if dash and center.isalnum():
-            host = f"{center.lower()}.{host}"
+        host = data_center_host(request.credential.get_secret_value()) or host
     return f"the {name} account at {host}"
 
 

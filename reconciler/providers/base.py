@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from reconciler.engine.membership import Member, MembershipChange
-from reconciler.engine.plan import Change
+from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, Resource, State
 
 __all__ = ["ApplyResult", "Capabilities", "Outcome", "Progress", "Provider", "ProviderError"]
@@ -34,6 +34,10 @@ class Outcome:
     #: The object as the ESP holds it after the change (carries the new id on create).
     result: Resource | None = None
     warning: str = ""
+    #: Sent, but no answer says whether it was carried out (a batch request that failed
+    #: as a whole): it may or may not have been made, and reading the account tells.
+    #: Always with `ok` False, since the apply cannot go on as if it had been.
+    unknown: bool = False
 
 
 @dataclass
@@ -46,7 +50,31 @@ class ApplyResult:
 
     @property
     def failed(self) -> list[Outcome]:
+        """Changes that were not carried out, or may not have been (`unknown`)."""
         return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def unknown(self) -> list[Outcome]:
+        """Changes sent without an answer about them: made or not, the next read shows."""
+        return [o for o in self.outcomes if o.unknown]
+
+
+def half_replaced(change: Change, failed_at: int) -> bool:
+    """Whether a change failed after its delete went through: a replace whose request
+    `failed_at` (0-based; the delete is the first) failed."""
+    return failed_at > 0 and change.action is Action.REPLACE
+
+
+def write_failed(change: Change, failed_at: int, error: ProviderError) -> Outcome:
+    """The outcome of a change whose request `failed_at` failed. A half-done replace says
+    the object is gone now, so nobody takes it for an object merely left unchanged."""
+    message = str(error)
+    if half_replaced(change, failed_at):
+        message = (
+            f"{change.address} was deleted but could not be created again, so it is "
+            f"missing now: {message}"
+        )
+    return Outcome(change, ok=False, error=message)
 
 
 Progress = Callable[[Outcome], None]

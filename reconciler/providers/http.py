@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.providers.base import ProviderError
+from reconciler.urls import api_origin
 
 __all__ = [
     "ErrorMapper",
@@ -31,6 +32,7 @@ __all__ = [
     "JSONObject",
     "RetryWhen",
     "Sleep",
+    "api_origin",
     "basic",
     "bearer",
     "gather_or_cancel",
@@ -178,7 +180,7 @@ class HttpClient:
         )
 
     def __repr__(self) -> str:
-        return f"HttpClient(base_url={self.base_url!r}, requests={self._request_count})"
+        return f"HttpClient(api={api_origin(self.base_url)!r}, requests={self._request_count})"
 
     @property
     def request_count(self) -> int:
@@ -252,7 +254,8 @@ class HttpClient:
         except ValueError:
             raise ProviderError(
                 f"{method} {path} answered {response.status_code} with a body that is not "
-                f"JSON; check that the base URL {self.base_url} points at the API"
+                f"JSON; check that provider.base_url ({api_origin(self.base_url)}) points at "
+                "the API"
             ) from None
 
     async def get(
@@ -390,7 +393,8 @@ class HttpClient:
             if not isinstance(body, dict):
                 raise ProviderError(
                     f"GET {path} answered {type(body).__name__} where an object with "
-                    f"`{items_key}` was expected; check the base URL {self.base_url}"
+                    f"`{items_key}` was expected; check provider.base_url "
+                    f"({api_origin(self.base_url)})"
                 )
             items = list(body.get(items_key) or [])
             total = body.get(total_key)

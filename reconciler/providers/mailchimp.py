@@ -51,13 +51,11 @@ from reconciler.providers.base import (
     Outcome,
     Progress,
     ProviderError,
+    half_replaced,
+    write_failed,
 )
-from reconciler.providers.http import HttpClient, Sleep, basic
-from reconciler.providers.mailchimp_errors import (
-    MailchimpErrors,
-    data_center_url,
-    missing_api_key,
-)
+from reconciler.providers.http import HttpClient, Sleep, api_origin, basic
+from reconciler.providers.mailchimp_errors import MailchimpErrors, api_url_of, missing_api_key
 from reconciler.providers.mailchimp_ids import IdBook, Unresolved
 from reconciler.providers.mailchimp_members import change_tag_members, scan_audience
 from reconciler.providers.mailchimp_read import BUILTIN_MERGE_TAGS, NAME, read_account
@@ -108,9 +106,9 @@ class Mailchimp:
     ) -> None:
         if config.api_key is None:
             raise missing_api_key(config.credential_env)
-        base_url = config.base_url or data_center_url(config.api_key, config.credential_env)
+        base_url = config.base_url or api_url_of(config.api_key, config.credential_env)
         base_url = base_url.rstrip("/").removesuffix(API_PATH)
-        self._errors = MailchimpErrors(config.credential_env, base_url, config.api_key)
+        self._errors = MailchimpErrors(config.credential_env, api_origin(base_url), config.api_key)
         self._on_close = on_close
         #: Member pages requested ahead while scanning: as many as may be in flight.
         self._window = config.max_connections
@@ -131,7 +129,7 @@ class Mailchimp:
         )
 
     def __repr__(self) -> str:
-        return f"Mailchimp(base_url={self._http.base_url!r})"
+        return f"Mailchimp(api={api_origin(self._http.base_url)!r})"
 
     @property
     def request_count(self) -> int:
@@ -271,14 +269,9 @@ class Mailchimp:
                     call.method, call.path, json=call.body, context=call.doing
                 )
             except ProviderError as exc:
-                error = str(exc)
-                if number > 0 and change.action is Action.REPLACE:
+                if half_replaced(change, number):
                     book.deleted(
                         change.before.address if change.before else change.address, change.remote_id
                     )
-                    error = (
-                        f"{change.address} was deleted but could not be created again, so "
-                        f"it is missing now: {error}"
-                    )
-                return Outcome(change, ok=False, error=error)
+                return write_failed(change, number, exc)
         return finish(change, body, book)

@@ -16,10 +16,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from reconciler.mailchimp_keys import data_center_url
 from reconciler.providers.base import ProviderError
 from reconciler.providers.http import HttpFailure
 
-__all__ = ["MailchimpErrors", "data_center_url", "missing_api_key"]
+__all__ = ["MailchimpErrors", "api_url_of", "missing_api_key"]
 
 CONNECTION_LIMIT = "10 simultaneous connections per API key, shared by every app using it"
 REDACTED = "**********"
@@ -64,7 +65,9 @@ class MailchimpErrors:
     """The `ErrorMapper` for one configured account; knows where its key came from."""
 
     credential_env: str | None = None
-    base_url: str = "https://<dc>.api.mailchimp.com"
+    #: `scheme://host[:port]` of the API (`http.api_origin`): never the whole base_url,
+    #: which may carry a path or query that is not for display.
+    api: str = "https://<dc>.api.mailchimp.com"
     #: Scrubbed from every message, in case a server or proxy ever echoes it.
     api_key: SecretStr | None = field(default=None, repr=False)
 
@@ -77,7 +80,7 @@ class MailchimpErrors:
         status = failure.status
         if status is None:
             return (
-                f"{head}: could not reach Mailchimp at {self.base_url} ({failure.attempts} "
+                f"{head}: could not reach Mailchimp at {self.api} ({failure.attempts} "
                 f"attempts; last error: {failure.transport_error}). Check the network "
                 "connection and provider.base_url, then run again."
             )
@@ -105,7 +108,7 @@ class MailchimpErrors:
         if status == 404:
             return (
                 f"{head}: Mailchimp answered {said}. Check that provider.base_url "
-                f"({self.base_url}) is the API host of the key's data center."
+                f"({self.api}) is the API host of the key's data center."
             )
         if status == 400:
             return (
@@ -138,7 +141,7 @@ class MailchimpErrors:
         return (
             f"Check {where}: it must hold a current key from Mailchimp's Account → Extras → "
             "API keys, ending in its data center (e.g. -us6), and provider.base_url "
-            f"({self.base_url}) must be that data center's host."
+            f"({self.api}) must be that data center's host."
         )
 
     def _scrub(self, text: str) -> str:
@@ -165,13 +168,13 @@ def missing_api_key(credential_env: str | None) -> ProviderError:
     )
 
 
-def data_center_url(api_key: SecretStr, credential_env: str | None) -> str:
+def api_url_of(api_key: SecretStr, credential_env: str | None) -> str:
     """`https://usNN.api.mailchimp.com` from the key's suffix, for when none is configured."""
-    _key, dash, dc = api_key.get_secret_value().rpartition("-")
-    if not dash or not dc.isalnum():
+    url = data_center_url(api_key.get_secret_value())
+    if url is None:
         where = credential_env or "provider.api_key"
         raise ProviderError(
             f"the Mailchimp API key in {where} does not end in a data center such as -us6; "
             "copy the whole key from Mailchimp, or set provider.base_url."
         )
-    return f"https://{dc.lower()}.api.mailchimp.com"
+    return url

@@ -47,8 +47,16 @@ from reconciler.providers.base import (
     Outcome,
     Progress,
     ProviderError,
+    write_failed,
 )
-from reconciler.providers.http import HttpClient, JSONObject, Sleep, bearer
+from reconciler.providers.http import (
+    HttpClient,
+    JSONObject,
+    Sleep,
+    api_origin,
+    bearer,
+    gather_or_cancel,
+)
 from reconciler.providers.mailerlite_batch import Step, Write, group_steps
 from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_token
 from reconciler.providers.mailerlite_members import MembershipWriter
@@ -92,7 +100,7 @@ class MailerLite:
     ) -> None:
         if config.token is None:
             raise missing_token(config.credential_env)
-        self._errors = MailerLiteErrors(config.credential_env, config.base_url)
+        self._errors = MailerLiteErrors(config.credential_env, api_origin(config.base_url))
         self._on_close = on_close
         self._http = HttpClient(
             config.base_url,
@@ -111,7 +119,7 @@ class MailerLite:
         self._group_ids: dict[Address, str] = {}
 
     def __repr__(self) -> str:
-        return f"MailerLite(base_url={self._http.base_url!r})"
+        return f"MailerLite(api={api_origin(self._http.base_url)!r})"
 
     @property
     def request_count(self) -> int:
@@ -128,15 +136,7 @@ class MailerLite:
 
     async def read(self) -> State:
         kinds = ("field", "group", "segment")
-        tasks = [asyncio.ensure_future(self._list(kind)) for kind in kinds]
-        try:
-            lists = await asyncio.gather(*tasks)
-        except BaseException:
-            # One list failed: stop the others rather than leave them running unobserved.
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+        lists = await gather_or_cancel([self._list(kind) for kind in kinds])
         state = State(NAME)
         for kind, items in zip(kinds, lists, strict=True):
             state.extend(resource_from(kind, item) for item in items)
@@ -203,13 +203,7 @@ class MailerLite:
                     write.method, f"/api/{write.path}", json=write.body, context=write.doing
                 )
             except ProviderError as exc:
-                error = str(exc)
-                if number > 0 and step.change.action is Action.REPLACE:
-                    error = (
-                        f"{step.change.address} was deleted but could not be created again, "
-                        f"so it is missing now: {error}"
-                    )
-                return [Outcome(step.change, ok=False, error=error)]
+                return [write_failed(step.change, number, exc)]
         return [succeeded(step.change, body)]
 
     async def _run_batch(self, unit: list[Step]) -> list[Outcome]:
@@ -222,16 +216,14 @@ class MailerLite:
                 context=f"sending a batch of {len(unit)} changes",
             )
         except ProviderError as exc:
-            # Whether any sub-request ran is unknown; reading the account again tells.
-            error = f"{exc} Some of the {len(unit)} changes of this batch may have been made."
-            return [Outcome(unit[0].change, ok=False, error=error)]
+            # Whether any sub-request ran is unknown: every change sent gets said so.
+            return _unknown(unit, str(exc))
         responses = body.get("responses") if isinstance(body, dict) else None
         if not isinstance(responses, list) or len(responses) != len(unit):
-            error = (
-                f"MailerLite's batch answer did not list one result per change "
-                f"({len(unit)} sent). Run `espform plan` to see what was made."
+            return _unknown(
+                unit,
+                f"MailerLite's batch answer did not list one result per change ({len(unit)} sent).",
             )
-            return [Outcome(unit[0].change, ok=False, error=error)]
         # The server has run every sub-request by now, so each one is reported, even
         # those after a failure: the outcomes must say what the account now holds.
         outcomes: list[Outcome] = []
@@ -244,6 +236,15 @@ class MailerLite:
                 error = self._errors.describe(code, sub_body, doing=step.writes[0].doing)
                 outcomes.append(Outcome(step.change, ok=False, error=error))
         return outcomes
+
+
+def _unknown(unit: list[Step], why: str) -> list[Outcome]:
+    """One Outcome per change of a batch whose answer says nothing about each of them."""
+    error = (
+        f"{why} This change was sent in a batch of {len(unit)}; it may or may not have "
+        "been made. Run `espform plan`: it shows what is still to do."
+    )
+    return [Outcome(step.change, ok=False, error=error, unknown=True) for step in unit]
 
 
 # --- mapping between the API and the model ------------------------------------------

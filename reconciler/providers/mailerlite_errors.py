@@ -22,13 +22,15 @@ class MailerLiteErrors:
     """Builds messages for one configured account (knows where its token came from)."""
 
     credential_env: str | None = None
-    base_url: str = "https://connect.mailerlite.com"
+    #: `scheme://host[:port]` of the API (`http.api_origin`): never the whole base_url,
+    #: which may carry a path or query that is not for display.
+    api: str = "https://connect.mailerlite.com"
 
     def __call__(self, failure: HttpFailure) -> ProviderError:
         """The `ErrorMapper` handed to the HTTP client."""
         if failure.status is None:
             return ProviderError(
-                f"could not reach MailerLite at {self.base_url} while {_doing(failure)} "
+                f"could not reach MailerLite at {self.api} while {_doing(failure)} "
                 f"({failure.attempts} attempts; last error: {failure.transport_error}). "
                 "Check the network connection and provider.base_url, then run again."
             )
@@ -72,7 +74,7 @@ class MailerLiteErrors:
         if status == 404:
             return (
                 f"{head}: MailerLite answered 404 ({message or 'not found'}). Check that "
-                f"provider.base_url ({self.base_url}) is the connect API, not the legacy one."
+                f"provider.base_url ({self.api}) is the connect API, not the legacy one."
             )
         if status == 422:
             return (

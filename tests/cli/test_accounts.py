@@ -171,16 +171,44 @@ def test_a_refused_account_stops_the_apply_of_every_account(folder, espform):
     assert len(group_names(b.parent / "b.db")) == 13
 
 
-def test_interactive_apply_asks_per_account(folder, espform, monkeypatch):
+@pytest.fixture
+def terminal(monkeypatch):
+    """Standard input counts as a terminal, so that apply asks."""
     # The package exports the `apply` command under the module's name: fetch the module.
     module = importlib.import_module("reconciler.cli.apply")
     monkeypatch.setattr(module, "_interactive", lambda: True)
+
+
+def test_interactive_apply_asks_per_account(folder, espform, terminal):
     result = espform("apply", "-c", folder, input="y\nn\n")
-    assert result.exit_code == 0, result.output
+    # Declining is not success, as in Terraform, even after an applied account.
+    assert result.exit_code == 1, result.output
     assert result.output.count("Do you want to perform these actions?") == 2
-    assert "Apply cancelled; nothing was changed." in result.output
+    assert "Apply complete! 1 created" in result.output
+    assert "Apply cancelled." in result.output
+    assert "not attempted" not in result.output  # b was the last account
     assert group_names(folder / "a.db") == {"Alpha"}
     assert group_names(folder / "b.db") == set()
+
+
+def test_declining_one_account_stops_the_accounts_after_it(folder, espform, terminal):
+    (folder / "c.yaml").write_text(A.replace("a.db", "c.db").replace("Alpha", "Gamma"))
+    result = espform("apply", "-c", folder, input="n\ny\ny\n")
+    assert result.exit_code == 1, result.output
+    assert result.output.count("Do you want to perform these actions?") == 1
+    assert "Apply cancelled." in result.output
+    assert (
+        f"not attempted, after the cancellation above: {folder / 'b.yml'}, {folder / 'c.yaml'}"
+    ) in result.output
+    for db in ("a.db", "b.db", "c.db"):
+        assert not (folder / db).exists() or group_names(folder / db) == set()
+
+
+def test_declining_a_single_account_exits_1(folder, espform, terminal):
+    result = espform("apply", "-c", folder / "a.yaml", input="n\n")
+    assert result.exit_code == 1, result.output
+    assert result.output.rstrip().endswith("Apply cancelled.")
+    assert not (folder / "a.db").exists() or group_names(folder / "a.db") == set()
 
 
 def test_saved_plans_stay_single_account(folder, tmp_path, espform):

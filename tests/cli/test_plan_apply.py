@@ -216,3 +216,42 @@ def test_official_sdk_sees_what_espform_applied_through_sandbox_serve(
     drifted = espform("plan", "-c", config, env=env)
     assert 'mailerlite.group["Partners"] will be created' in drifted.output
     assert 'mailerlite.group["Partners (renamed by hand)"]' in drifted.output  # not managed
+
+
+def _listed(*items: dict) -> dict:
+    return {"data": list(items), "links": {"next": None}, "meta": {"current_page": 1}}
+
+
+def test_a_failed_batch_names_every_change_in_it_and_counts_only_the_rest_as_not_sent(
+    write_config, espform
+):
+    config = write_config(
+        """
+        provider: {type: mailerlite, token: '${env:ML_TOKEN_FOR_TEST}'}
+        settings: {prune: {groups: true}, max_delete_percent: 100}
+        groups: {A: {}, B: {}, C: {}}
+        """
+    )
+    with respx.mock(base_url="https://connect.mailerlite.com/api", assert_all_called=False) as api:
+        api.get("/fields").respond(200, json=_listed())
+        api.get("/segments").respond(200, json=_listed())
+        api.get("/groups").respond(200, json=_listed({"id": "7", "name": "Old"}))
+        batch = api.post("/batch").respond(503, json={"message": "Service Unavailable"})
+        deleted = api.delete("/groups/7").respond(204)
+        result = espform(
+            "apply", "-c", config, "--auto-approve", env={"ML_TOKEN_FOR_TEST": "tok-123"}
+        )
+
+    assert result.exit_code == 1, result.output
+    assert batch.call_count == 1 and deleted.call_count == 0
+    for name in "ABC":
+        assert f'mailerlite.group["{name}"]: state unknown' in result.output
+    assert result.output.count("answered 503") == 1  # the batch's error, printed once
+    assert (
+        "3 changes may or may not have been made (sent, but the batch failed as a whole): "
+        'mailerlite.group["A"], mailerlite.group["B"], mailerlite.group["C"]'
+    ) in result.output
+    assert (
+        "apply stopped at a failed batch (0 created, 0 updated, 0 renamed, 0 replaced, "
+        "0 deleted; 3 in an unknown state; 1 not attempted)."
+    ) in result.output

@@ -335,3 +335,41 @@ def test_rule_driven_tags_plan_apply_and_then_hold_exactly_the_rules_contacts(
         assert held.get(name, set()) == emails, name
         assert len(emails) > 0, name
     assert expected["Known"] == everyone
+
+
+def test_renaming_an_audience_and_changing_a_tag_rule_in_one_plan(write_config, espform, tmp_path):
+    head = HEAD.split("    tags:\n")[0]
+    before = {"Frequent": {"field": "VISITS", "gte": 3}}
+    after = {"Frequent": {"field": "VISITS", "gte": 2}}
+    settings = "settings: {max_membership_change_percent: 1000}\naudiences:\n"
+    config = write_config(head.replace("audiences:\n", settings) + tags_yaml(before))
+    assert espform("apply", "-c", config, "--auto-approve").exit_code == 0
+    db = tmp_path / "mc.db"
+    list_id = seed(db, contacts(300))
+    assert espform("apply", "-c", config, "--auto-approve").exit_code == 0
+    renamed = head.replace("  Pets:\n", "  Pet Owners:\n    renamed_from: [Pets]\n")
+    write_config(renamed.replace("audiences:\n", settings) + tags_yaml(after))
+
+    planned = espform("plan", "-c", config, "--detailed-exitcode", "--format", "json")
+    assert planned.exit_code == 2, planned.output
+    document = json.loads(planned.output)
+    assert [(c["address"], c["action"]) for c in document["changes"]] == [
+        ('mailchimp.audience["Pet Owners"]', "rename")
+    ]
+    views = read_back(db, list_id)
+    was, now = rule_of(before["Frequent"]), rule_of(after["Frequent"])
+    gained = {v.email for v in views if evaluate(now, v, NOW, CATALOG)} - {
+        v.email for v in views if evaluate(was, v, NOW, CATALOG)
+    }
+    assert gained, "the seeded contacts must include some with 2 to 3 visits"
+    (membership,) = document["membership"]
+    assert membership["address"] == 'mailchimp.audience["Pet Owners"].tag["Frequent"]'
+    assert {ref["email"] for ref in membership["add"]} == gained
+    assert membership["remove"] == []
+
+    applied = espform("apply", "-c", config, "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    again = espform("plan", "-c", config, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output  # one apply made it all true
+    held = members_by_tag(read_back(db, list_id)).get("Frequent", set())
+    assert held == {v.email for v in views if evaluate(now, v, NOW, CATALOG)}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import respx
 
 from reconciler.sandbox import open_app
 from reconciler.sandbox.transport import SandboxTransport
@@ -259,3 +260,64 @@ def test_plan_markdown_is_a_pr_comment(tmp_path, write_config, espform):
     ]
     assert "**Plan: 3 to create, 0 to update, 0 to delete.**" in result.stdout
     assert result.stdout.count("<details><summary><code>+</code>") == 3
+
+
+def test_a_plan_made_for_another_account_is_refused(tmp_path, write_config, espform):
+    # Byte for byte the same config: only the environment says which account it is.
+    config = write_config(
+        """
+        provider: {type: mailerlite, token: '${env:ML_TOKEN}', base_url: '${env:ML_URL}'}
+        groups: {Partners: {}}
+        """
+    )
+    out = tmp_path / "plan.json"
+    empty = {"data": [], "links": {"next": None}, "meta": {"current_page": 1}}
+    with respx.mock(assert_all_called=False) as api:
+        for host in ("eu.example", "us.example"):
+            for kind in ("fields", "groups", "segments"):
+                api.get(f"https://{host}/api/{kind}").mock(
+                    return_value=httpx.Response(200, json=empty)
+                )
+        writes = api.route(method__in=["POST", "PUT", "DELETE"])
+        planned = espform(
+            "plan", "-c", config, "--out", out,
+            env={"ML_TOKEN": "t", "ML_URL": "https://eu.example"},
+        )  # fmt: skip
+        assert planned.exit_code == 0, planned.output
+        applied = espform(
+            "apply", out, "-c", config, env={"ML_TOKEN": "t", "ML_URL": "https://us.example"}
+        )
+
+    assert applied.exit_code == 1
+    assert (
+        f"the saved plan {out} was made for another account: mailerlite (eu.example), but "
+        f"the config {config} points at mailerlite (us.example); nothing was changed."
+    ) in " ".join(applied.output.split())
+    assert writes.call_count == 0
+    assert json.loads(out.read_text())["target"] == "eu.example"
+
+
+def test_a_plan_made_on_the_sandbox_is_refused_against_a_real_host(tmp_path, write_config, espform):
+    out = saved(tmp_path, write_config, espform)
+    config = write_config(CHANGED.replace("sandbox: sb.db", "token: '${env:ML_TOKEN}'"))
+
+    applied = espform("apply", out, "-c", config, env={"ML_TOKEN": "t"})
+
+    assert applied.exit_code == 1
+    text = " ".join(applied.output.split())
+    assert "was made for another account: mailerlite (embedded sandbox)" in text
+    assert "points at mailerlite (connect.mailerlite.com)" in text
+    assert "changed since the plan" not in text  # the account, not the edit, is the reason
+
+
+def test_a_plan_made_for_another_provider_is_refused(tmp_path, write_config, espform):
+    config = write_config("provider: {type: mailchimp, sandbox: sb.db}\n")
+    out = tmp_path / "plan.json"
+    assert espform("plan", "-c", config, "--out", out).exit_code == 0
+    write_config(BASE)  # the same file now configures a MailerLite sandbox
+
+    applied = espform("apply", out, "-c", config)
+
+    assert applied.exit_code == 1
+    assert "another account: mailchimp (embedded sandbox)" in applied.output
+    assert "points at mailerlite (embedded sandbox)" in applied.output

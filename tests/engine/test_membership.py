@@ -22,7 +22,7 @@ from reconciler.engine.plan import Plan
 from reconciler.engine.rule_targets import renames_in, rule_targets
 from reconciler.engine.safety import Census, Rule, check
 from reconciler.engine.target import select
-from reconciler.model import Address, Capabilities, Group, Settings, State
+from reconciler.model import Address, Audience, Capabilities, Group, Settings, State, Tag
 from reconciler.rules import Catalog, SubscriberView, parse
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -296,3 +296,41 @@ def test_target_selects_membership_and_brings_the_group_creation_along():
     other = select(plan, [address("Other")])
     assert [c.address.name for c in other.changes] == ["Other"]
     assert other.membership == []
+
+
+def test_a_tag_in_a_renamed_audience_is_scanned_under_the_audiences_old_address() -> None:
+    old = Address.of("mailchimp", "audience", "Shop")
+    new = Address.of("mailchimp", "audience", "Store")
+    caps = Capabilities(
+        kinds=frozenset({"audience", "tag"}),
+        creatable=frozenset({"audience", "tag"}),
+        renamable=frozenset({"audience", "tag"}),
+        deletable=frozenset({"audience", "tag"}),
+    )
+    desired = State(
+        "mailchimp",
+        [
+            Audience(address=new, renamed_from=("Shop",)),
+            Tag(address=new.child("tag", "Regular"), rule=rule({"field": "VISITS", "gte": 5})),
+            Tag(address=new.child("tag", "Fresh"), rule=rule({"field": "VISITS", "lt": 1})),
+        ],
+    )
+    observed = State(
+        "mailchimp",
+        [Audience(address=old, id="L1"), Tag(address=old.child("tag", "Regular"), id="7")],
+    )
+    plan = diff(desired, observed, Settings(), caps)
+
+    regular, fresh = rule_targets(desired, plan)
+    assert (regular.scope, regular.scan_scope, regular.remote_name) == (new, old, "Regular")
+    assert (fresh.scope, fresh.scan_scope, fresh.remote_name) == (new, old, None)
+    # An audience the plan does not rename is scanned where it is.
+    same = State(
+        "mailchimp",
+        [
+            Audience(address=old),
+            Tag(address=old.child("tag", "Regular"), rule=rule({"field": "VISITS", "gte": 5})),
+        ],
+    )
+    (kept,) = rule_targets(same, diff(same, observed, Settings(), caps))
+    assert (kept.scope, kept.scan_scope, kept.remote_scope) == (old, old, None)

@@ -150,7 +150,7 @@ def test_missing_key_says_which_variable_to_set() -> None:
 
 def test_base_url_comes_from_the_key_data_center() -> None:
     provider = Mailchimp(config(base_url=None, api_key=SecretStr("0" * 32 + "-us21")))
-    assert repr(provider) == "Mailchimp(base_url='https://us21.api.mailchimp.com/3.0')"
+    assert repr(provider) == "Mailchimp(api='https://us21.api.mailchimp.com')"
     run(provider.aclose)
     with pytest.raises(ProviderError, match="data center") as caught:
         Mailchimp(config(base_url=None, api_key=SecretStr("f" * 32)))

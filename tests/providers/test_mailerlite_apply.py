@@ -300,3 +300,14 @@ def test_creating_a_segment_fails_with_the_hint_and_sends_nothing() -> None:
     result, _, requests = apply([change], lambda m: None)
     assert requests == []
     assert "rule" in result.outcomes[0].error and "group" in result.outcomes[0].error
+
+
+def test_a_batch_answer_without_one_result_per_change_leaves_them_all_unknown() -> None:
+    changes = [create_group("A"), create_group("B"), delete("group", "Old", "8")]
+    result, reported, requests = apply(
+        changes, lambda m: m.post("/api/batch").respond(200, json={"responses": []})
+    )
+    assert [r.url.path for r in requests] == ["/api/batch"]
+    assert [o.change for o in result.outcomes] == changes[:2] == [o.change for o in reported]
+    assert all(o.unknown and not o.ok for o in result.outcomes)
+    assert "did not list one result per change (2 sent)" in result.outcomes[1].error

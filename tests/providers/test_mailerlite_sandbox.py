@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from provider_support import SleepRecorder, config, create_field, create_group, delete, rename, run
 
 from reconciler.model import State
-from reconciler.providers.base import ApplyResult
+from reconciler.providers.base import ApplyResult, Outcome
 from reconciler.providers.registry import create_provider
+from reconciler.sandbox import open_app
+from reconciler.sandbox.transport import SandboxTransport
 
 
 def test_apply_then_read_round_trips_through_the_sandbox(tmp_path: Path) -> None:
@@ -47,3 +50,31 @@ def test_apply_then_read_round_trips_through_the_sandbox(tmp_path: Path) -> None
     groups = {r.key: r.id for r in second.of_kind("group")}
     assert "North" in groups and "Region 1" in groups and "Region 2" not in groups
     assert groups["North"] == {r.key: r.id for r in first.of_kind("group")}["Region 0"]
+
+
+def test_a_batch_that_fails_as_a_whole_leaves_every_change_in_it_unknown(tmp_path: Path) -> None:
+    db = tmp_path / "ml.db"
+    provider = create_provider(config(sandbox=db, token=None), sleep=SleepRecorder())
+    with httpx.Client(
+        transport=SandboxTransport(open_app("mailerlite", db)), base_url="http://sandbox"
+    ) as admin:
+        # The very next API request, the batch of creates, fails; a POST is not retried
+        # on a 5xx, since the server may have carried it out.
+        assert admin.post("/_sandbox/faults", json={"status": 500}).status_code == 201
+    changes = [create_group("A"), create_group("B"), create_group("C"), delete("group", "X", "9")]
+    reported: list[Outcome] = []
+
+    async def scenario() -> ApplyResult:
+        try:
+            return await provider.apply(changes, reported.append)
+        finally:
+            await provider.aclose()
+
+    result = run(scenario)
+    assert [o.change for o in result.outcomes] == changes[:3]
+    assert reported == result.outcomes
+    for outcome in result.outcomes:
+        assert not outcome.ok and outcome.unknown
+        assert "500" in outcome.error
+        assert "may or may not have been made" in outcome.error
+    assert result.unknown == result.outcomes == result.failed
