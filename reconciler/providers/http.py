@@ -461,3 +461,28 @@ def _secret_forms(authorization: SecretStr | None) -> list[str]:
 def _describe(exc: httpx.TransportError) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class HttpProvider:
+    """What every HTTP-backed provider shares: its client, request count and closing.
+
+    Subclasses set `self._http` and `self._on_close` (closes an embedded sandbox) in
+    their constructor.
+    """
+
+    _http: HttpClient
+    _on_close: Callable[[], None] | None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(api={api_origin(self._http.base_url)!r})"
+
+    @property
+    def request_count(self) -> int:
+        return self._http.request_count
+
+    async def aclose(self) -> None:
+        try:
+            await self._http.aclose()
+        finally:
+            if self._on_close is not None:
+                self._on_close()

@@ -54,7 +54,7 @@ from reconciler.providers.base import (
     half_replaced,
     write_failed,
 )
-from reconciler.providers.http import HttpClient, Sleep, api_origin, basic
+from reconciler.providers.http import HttpClient, HttpProvider, Sleep, api_origin, basic
 from reconciler.providers.mailchimp_errors import MailchimpErrors, api_url_of, missing_api_key
 from reconciler.providers.mailchimp_ids import IdBook, Unresolved
 from reconciler.providers.mailchimp_members import change_tag_members, scan_audience
@@ -87,7 +87,7 @@ def throttled(response: httpx.Response) -> bool:
     return response.status_code == 403 and not response.content.strip()
 
 
-class Mailchimp:
+class Mailchimp(HttpProvider):
     """The Mailchimp provider; see the module docstring for its configuration."""
 
     name: ClassVar[str] = NAME
@@ -127,20 +127,6 @@ class Mailchimp:
             error_mapper=self._errors,
             retry_when=throttled,
         )
-
-    def __repr__(self) -> str:
-        return f"Mailchimp(api={api_origin(self._http.base_url)!r})"
-
-    @property
-    def request_count(self) -> int:
-        return self._http.request_count
-
-    async def aclose(self) -> None:
-        try:
-            await self._http.aclose()
-        finally:
-            if self._on_close is not None:
-                self._on_close()
 
     async def read(self) -> State:
         state = await read_account(self._http)

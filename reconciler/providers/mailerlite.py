@@ -51,6 +51,7 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.http import (
     HttpClient,
+    HttpProvider,
     JSONObject,
     Sleep,
     api_origin,
@@ -71,7 +72,7 @@ PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250}
 COLLECTION: dict[str, str] = {"field": "fields", "group": "groups", "segment": "segments"}
 
 
-class MailerLite:
+class MailerLite(HttpProvider):
     """The MailerLite provider; see the module docstring for its configuration."""
 
     name: ClassVar[str] = NAME
@@ -117,20 +118,6 @@ class MailerLite:
         #: Group address -> id, from `read` and kept current by `apply`, so that members
         #: can be added to a group created or renamed moments ago.
         self._group_ids: dict[Address, str] = {}
-
-    def __repr__(self) -> str:
-        return f"MailerLite(api={api_origin(self._http.base_url)!r})"
-
-    @property
-    def request_count(self) -> int:
-        return self._http.request_count
-
-    async def aclose(self) -> None:
-        try:
-            await self._http.aclose()
-        finally:
-            if self._on_close is not None:
-                self._on_close()
 
     # --- read -------------------------------------------------------------------------
 
