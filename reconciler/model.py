@@ -380,6 +380,9 @@ class Capabilities:
     deletable: frozenset[str]
     #: Hint shown when a declared object of a non-creatable kind is missing.
     create_hints: dict[str, str] = field(default_factory=dict)
+    #: Kinds whose names the ESP compares ignoring case (Mailchimp tags; it may even
+    #: change their case): matched that way, and a case-only difference is no rename.
+    case_insensitive: frozenset[str] = frozenset()
 
 
 # --- State ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ claims are deleted when their kind is pruned, otherwise reported as unmanaged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 
 from reconciler.engine.compare import attribute_changes
@@ -37,9 +37,10 @@ def diff(desired: State, observed: State, settings: Settings, capabilities: Capa
     for (parent, kind), wanted in _scopes(desired):
         remote_parent = parent_map.get(parent, parent)
         remote = [r for r in observed.of_kind(kind, remote_parent) if id(r) not in claimed]
+        fold = _folder(kind, capabilities)
         by_key: dict[str, list[Resource]] = defaultdict(list)
         for resource in remote:
-            by_key[resource.key].append(resource)
+            by_key[fold(resource.key)].append(resource)
 
         for want in wanted:
             pattern = _ignored_by(want.key, settings)
@@ -72,12 +73,12 @@ def diff(desired: State, observed: State, settings: Settings, capabilities: Capa
                 continue
             claimed.add(id(match))
             parent_map[want.address] = match.address
-            change = _compare(want, match)
+            change = _compare(want, match, fold)
             if change is not None:
                 changes.append(change)
 
     _prune(observed, claimed, parent_map, settings, capabilities, plan, changes)
-    issues.extend(_check_references(desired, observed, parent_map, changes))
+    issues.extend(_check_references(desired, observed, parent_map, changes, capabilities))
     if issues:
         raise PlanError(issues)
     plan.changes = order_changes(changes)
@@ -103,8 +104,9 @@ def _match(
     capabilities: Capabilities,
 ) -> tuple[Resource | None, Issue | None]:
     """The remote object a declaration refers to, by key and then by renamed_from."""
+    fold = _folder(want.kind, capabilities)
     for name in (want.key, *want.renamed_from):
-        candidates = [r for r in by_key.get(name, []) if id(r) not in claimed]
+        candidates = [r for r in by_key.get(fold(name), []) if id(r) not in claimed]
         if not candidates:
             continue
         if len(candidates) > 1:
@@ -115,7 +117,7 @@ def _match(
                 f"(ids {ids}), so espform cannot tell which one is meant; rename or "
                 "delete the extra ones in the ESP's app, then plan again",
             )
-        if name != want.key and want.kind not in capabilities.renamable:
+        if fold(name) != fold(want.key) and want.kind not in capabilities.renamable:
             return None, Issue(
                 want.source, f"{want.kind}s cannot be renamed through this ESP's API"
             )
@@ -123,7 +125,16 @@ def _match(
     return None, None
 
 
-def _compare(want: Resource, have: Resource) -> Change | None:
+def _folder(kind: str, capabilities: Capabilities) -> Callable[[str], str]:
+    """How names of a kind are compared: as written, or ignoring case."""
+    return str.casefold if kind in capabilities.case_insensitive else _same
+
+
+def _same(name: str) -> str:
+    return name
+
+
+def _compare(want: Resource, have: Resource, fold: Callable[[str], str]) -> Change | None:
     changed = attribute_changes(have, want)
     if any(c.attribute in want.replace_on for c in changed):
         return Change(
@@ -135,7 +146,7 @@ def _compare(want: Resource, have: Resource) -> Change | None:
             destructive=True,
             reason=want.replace_reason,
         )
-    if have.key != want.key:
+    if fold(have.key) != fold(want.key):
         return Change(want.address, Action.RENAME, have, want, changed)
     if changed:
         return Change(want.address, Action.UPDATE, have, want, changed)
@@ -147,17 +158,23 @@ def _check_references(
     observed: State,
     parent_map: dict[Address | None, Address | None],
     changes: list[Change],
+    capabilities: Capabilities,
 ) -> list[Issue]:
     """Every object a declaration refers to must be declared or already in the account,
     and must not be deleted by this plan."""
-    declared = {r.address for r in desired}
-    present = {r.address for r in observed}
-    doomed = {c.address for c in changes if c.action is Action.DELETE}
+
+    def norm(address: Address) -> Address:
+        return address.renamed(_folder(address.kind, capabilities)(address.name))
+
+    declared = {norm(r.address) for r in desired}
+    present = {norm(r.address) for r in observed}
+    doomed = {norm(c.address) for c in changes if c.action is Action.DELETE}
     issues = []
     for resource in desired:
-        for ref in resource.references():
-            remote = _remote_address(ref, parent_map)
-            what = f'{resource.kind} "{resource.key}" refers to {ref.kind} "{ref.name}"'
+        for reference in resource.references():
+            ref = norm(reference)
+            remote = norm(_remote_address(reference, parent_map))
+            what = f'{resource.kind} "{resource.key}" refers to {ref.kind} "{reference.name}"'
             if ref not in declared and remote not in present:
                 issues.append(
                     Issue(

@@ -92,7 +92,12 @@ class Mailchimp(HttpProvider):
 
     name: ClassVar[str] = NAME
     capabilities: ClassVar[Capabilities] = Capabilities(
-        kinds=KINDS, creatable=KINDS, renamable=KINDS, deletable=KINDS
+        kinds=KINDS,
+        creatable=KINDS,
+        renamable=KINDS,
+        deletable=KINDS,
+        # Mailchimp compares tag names ignoring case and may change their case itself.
+        case_insensitive=frozenset({"tag"}),
     )
 
     def __init__(

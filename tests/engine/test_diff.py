@@ -371,3 +371,50 @@ def test_a_segment_is_created_after_the_interests_it_names():
         "interest",
         "segment",
     ]
+
+
+CI_CAPS = Capabilities(
+    kinds=MC_CAPS.kinds,
+    creatable=MC_CAPS.creatable,
+    renamable=MC_CAPS.renamable,
+    deletable=MC_CAPS.deletable,
+    case_insensitive=frozenset({"tag"}),
+)
+
+
+def test_case_insensitive_kinds_match_ignoring_case_without_a_rename():
+    from reconciler.model import Audience, Tag
+
+    desired = State(
+        "mailchimp",
+        [
+            Audience(address=mc(AUD)),
+            Tag(address=mc(AUD, ("tag", "Dog owner"))),
+            segment_on("Dog owner"),
+        ],
+    )
+    observed = State(
+        "mailchimp",
+        [Audience(address=mc(AUD), id="a1"), Tag(address=mc(AUD, ("tag", "dog OWNER")), id="7")],
+    )
+    plan = diff(desired, observed, Settings(prune=frozenset({"tag"})), CI_CAPS)
+    assert [(c.kind, c.action.value) for c in plan.changes] == [("segment", "create")]
+    # Case-sensitive kinds still see two different names.
+    plan = diff(desired, observed, Settings(), MC_CAPS)
+    assert [(c.kind, c.action.value) for c in plan.changes] == [
+        ("tag", "create"),
+        ("segment", "create"),
+    ]
+
+
+def test_a_reference_to_an_undeclared_tag_matches_it_ignoring_case():
+    from reconciler.model import Audience, Tag
+
+    desired = State("mailchimp", [Audience(address=mc(AUD)), segment_on("Dog owner")])
+    observed = State(
+        "mailchimp",
+        [Audience(address=mc(AUD), id="a1"), Tag(address=mc(AUD, ("tag", "dog owner")), id="7")],
+    )
+    assert [c.kind for c in diff(desired, observed, Settings(), CI_CAPS).changes] == ["segment"]
+    with pytest.raises(PlanError):
+        diff(desired, observed, Settings(), MC_CAPS)
