@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,24 +44,12 @@ def espform():
     return run
 
 
-@pytest.fixture
-def served_sandbox(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serve_sandbox(db: Path, flavor: str, *extra: str) -> Iterator[str]:
     """`espform sandbox serve` on a free loopback port, as a real subprocess; yields its URL."""
-    db = tmp_path / "served.db"
+    command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--flavor", flavor]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-            "--token",
-            "s3cret-token",
-        ],
+        [*command, "--port", "0", "--db", str(db), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -74,3 +63,17 @@ def served_sandbox(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def served_sandbox(tmp_path: Path) -> Iterator[str]:
+    """The MailerLite flavor served, accepting only the token `s3cret-token`."""
+    with serve_sandbox(tmp_path / "served.db", "mailerlite", "--token", "s3cret-token") as url:
+        yield url
+
+
+@pytest.fixture
+def served_mailchimp(tmp_path: Path) -> Iterator[str]:
+    """The Mailchimp flavor served, accepting any key."""
+    with serve_sandbox(tmp_path / "served-mc.db", "mailchimp") as url:
+        yield url

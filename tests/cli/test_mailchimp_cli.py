@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -230,37 +225,6 @@ def test_a_default_field_declared_on_a_new_audience_is_set_up_in_place(tmp_path,
         names = {f["tag"]: f["name"] for f in fields["merge_fields"]}
     assert names["FNAME"] == "Given name"
     assert list(names).count("FNAME") == 1
-
-
-@pytest.fixture
-def served_mailchimp(tmp_path: Path) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "sandbox",
-            "serve",
-            "--flavor",
-            "mailchimp",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "served-mc.db"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, f"serve did not start: {line!r}"
-        yield f"http://127.0.0.1:{match.group(1)}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.serve
