@@ -28,13 +28,14 @@ import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from reconciler.engine.compare import attribute_changes
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Resource, State
-from reconciler.providers.base import ApplyResult, Outcome, Progress
+from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderError
 
-__all__ = ["MAX_ROUNDS", "Settler", "carried_out"]
+__all__ = ["MAX_ROUNDS", "Settler", "carried_out", "resend_idempotent"]
 
 #: Rounds of (apply, re-read) before an ambiguous change is reported as unknown.
 MAX_ROUNDS = 4
@@ -247,3 +248,23 @@ def _order_of(changes: Sequence[Change]) -> Callable[[Outcome], int]:
     place = {id(c): i for i, c in enumerate(changes)}
     by_address = {c.address: i for i, c in enumerate(changes)}
     return lambda o: place.get(id(o.change), by_address.get(o.change.address, len(changes)))
+
+
+T = TypeVar("T")
+
+
+async def resend_idempotent(send: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+    """`send()`'s answer, sending again while the answer is lost; and whether it was resent.
+
+    Only for writes whose effect does not depend on how many times they are carried out
+    and whose answer reports the state reached (membership adds and removes: adding a
+    member twice leaves one membership and still answers success). Reading the state
+    back would cost a request per member; the resent answer tells the same.
+    """
+    for attempt in range(1, MAX_ROUNDS + 1):
+        try:
+            return await send(), attempt > 1
+        except ProviderError as exc:
+            if not exc.ambiguous or attempt == MAX_ROUNDS:
+                raise
+    raise AssertionError("unreachable")
