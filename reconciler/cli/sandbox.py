@@ -7,6 +7,7 @@ is how a million subscribers take seconds rather than the hours the API would ne
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import time
@@ -20,6 +21,7 @@ import click
 
 from reconciler.cli.common import fail
 from reconciler.sandbox import population
+from reconciler.sandbox.core import SandboxApp, SandboxRequest
 from reconciler.sandbox.mailerlite.errors import ApiError
 from reconciler.sandbox.population import Person
 
@@ -46,6 +48,19 @@ def sandbox() -> None:
 )
 @click.option("--rate-limit", type=int, help="Requests per minute before 429 (MailerLite).")
 @click.option("--token", help="Accept only this token/API key (default: any non-empty one).")
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    help="Share of API requests (0 to 1) that suffer a random fault from --fault-kinds.",
+)
+@click.option(
+    "--fault-kinds",
+    help="Comma-separated fault kinds: HTTP statuses (500, 503, 429, ...), latency, "
+    "drop-before, drop-after, truncated, non-json, html-200 [default: all of them].",
+)
+@click.option("--fault-seed", type=int, help="Seed of the random faults, to repeat a run.")
+@click.option("--latency-ms", type=click.IntRange(0), help="Delay of a latency fault [50].")
+@click.option("--retry-after", type=click.IntRange(0), help="Retry-After of a 429 fault [1].")
 def serve(
     flavor: str,
     host: str,
@@ -53,6 +68,11 @@ def serve(
     db_path: str | None,
     rate_limit: int | None,
     token: str | None,
+    fault_rate: float | None,
+    fault_kinds: str | None,
+    fault_seed: int | None,
+    latency_ms: int | None,
+    retry_after: int | None,
 ) -> None:
     """Serve the sandbox over HTTP so curl and the ESPs' SDKs can use it."""
     from reconciler.sandbox import open_app
@@ -70,7 +90,17 @@ def serve(
                 "Mailchimp limits connections instead."
             )
         options = {"api_key": token}
+    fault_options = {
+        "rate": fault_rate,
+        "kinds": fault_kinds,
+        "seed": fault_seed,
+        "latency_ms": latency_ms,
+        "retry_after": retry_after,
+    }
+    random_faults = {k: v for k, v in fault_options.items() if v is not None}
     app = open_app(flavor, path, **options)
+    if random_faults:
+        _arm_random_faults(app, random_faults)
     server = make_server(app, host, port)
     bound_host, bound_port = server.server_address[:2]
     root = "/api" if flavor == "mailerlite" else "/3.0"
@@ -87,6 +117,19 @@ def serve(
     finally:
         server.server_close()
         app.close()
+
+
+def _arm_random_faults(app: SandboxApp, settings: dict[str, object]) -> None:
+    """Store the serve flags' fault settings through the admin API, as a client would."""
+    request = SandboxRequest.build(
+        "PUT", "/_sandbox/faults/random", "", {}, json.dumps(settings).encode()
+    )
+    response = app.handle(request)
+    if response.status >= 400:
+        app.close()
+        payload = response.payload() or {}
+        message = payload.get("message") or payload.get("error") or response.body.decode()
+        fail(f"Bad fault flags: {message}")
 
 
 @dataclass

@@ -204,37 +204,39 @@ class HttpClient:
         """Send with retries; return a 2xx response or raise the mapped `ProviderError`."""
         method = method.upper()
         attempt = 0
+        #: An earlier attempt may have been carried out (it got a 5xx or lost its answer).
+        uncertain = False
         while True:
             attempt += 1
             try:
                 response = await self._send(method, path, params, json)
             except httpx.TransportError as exc:
+                uncertain = uncertain or not _unsent(exc)
                 described = self._scrub(_describe(exc))
                 if self._retryable_error(exc, method) and attempt < self.max_attempts:
                     await self._wait(self._backoff_for(attempt), method, path, described)
                     continue
-                raise self._map_error(
-                    HttpFailure(method, path, context, attempt, transport_error=described)
-                ) from None
+                failure = HttpFailure(method, path, context, attempt, transport_error=described)
+                raise _flag_ambiguous(self._map_error(failure), uncertain) from None
             if response.is_success:
                 return response
+            uncertain = uncertain or response.status_code >= 500
             retry_after = retry_after_seconds(response)
             if self._retryable(response, method) and attempt < self.max_attempts:
                 delay = retry_after if retry_after is not None else self._backoff_for(attempt)
                 if delay <= self._max_retry_wait:
                     await self._wait(delay, method, path, str(response.status_code))
                     continue
-            raise self._map_error(
-                HttpFailure(
-                    method,
-                    path,
-                    context,
-                    attempt,
-                    status=response.status_code,
-                    payload=_payload(response),
-                    retry_after=retry_after,
-                )
+            failure = HttpFailure(
+                method,
+                path,
+                context,
+                attempt,
+                status=response.status_code,
+                payload=_payload(response),
+                retry_after=retry_after,
             )
+            raise _flag_ambiguous(self._map_error(failure), uncertain)
 
     async def request_json(
         self,
@@ -245,18 +247,31 @@ class HttpClient:
         json: Any = None,
         context: str = "",
     ) -> Any:
-        """Like `request`, returning the parsed body (None for an empty one, e.g. 204)."""
-        response = await self.request(method, path, params=params, json=json, context=context)
-        if not response.content.strip():
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise ProviderError(
-                f"{method} {path} answered {response.status_code} with a body that is not "
-                f"JSON; check that provider.base_url ({api_origin(self.base_url)}) points at "
-                "the API"
-            ) from None
+        """Like `request`, returning the parsed body (None for an empty one, e.g. 204).
+
+        A success whose body cannot be parsed (cut short, plain text, a proxy's HTML
+        page) is asked for again when that is harmless (GET, PUT, DELETE); for a write
+        it is an ambiguous failure: the write may have been carried out.
+        """
+        method = method.upper()
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self.request(method, path, params=params, json=json, context=context)
+            if not response.content.strip():
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                if method in IDEMPOTENT and attempt < self.max_attempts:
+                    await self._wait(self._backoff_for(attempt), method, path, "unreadable body")
+                    continue
+                raise ProviderError(
+                    f"{method} {path} answered {response.status_code} with a body that is "
+                    f"not JSON ({_content_type(response)}); check that provider.base_url "
+                    f"({api_origin(self.base_url)}) points at the API",
+                    ambiguous=method != "GET",
+                ) from None
 
     async def get(
         self, path: str, *, params: Mapping[str, str | int] | None = None, context: str = ""
@@ -290,7 +305,7 @@ class HttpClient:
         if method in IDEMPOTENT:
             return True
         # A write is retried only when it cannot have reached the server.
-        return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        return _unsent(exc)
 
     def _scrub(self, text: str) -> str:
         """Remove the credential, in every form it was sent in, from text about to be shown.
@@ -430,6 +445,23 @@ def _envelope(body: Any) -> tuple[list[JSONObject], JSONObject, JSONObject]:
     links = body.get("links") or {}
     meta = body.get("meta") or {}
     return list(data), dict(links), dict(meta)
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "no content type").split(";")[0].strip()
+
+
+def _unsent(exc: httpx.TransportError) -> bool:
+    """Whether the request surely never reached the server (the connection was refused)."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _flag_ambiguous(error: ProviderError, uncertain: bool) -> ProviderError:
+    """Mark a failed request that may have been carried out all the same (see
+    ProviderError): an attempt got a 5xx or lost its answer. A later attempt's refusal
+    does not settle it (a DELETE's 404 may be the echo of an earlier attempt)."""
+    error.ambiguous = uncertain
+    return error
 
 
 def _payload(response: httpx.Response) -> Any:

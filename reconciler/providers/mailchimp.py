@@ -44,6 +44,7 @@ from reconciler.config.provider import MailchimpProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, State
+from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
     MembershipOutcome,
@@ -139,6 +140,17 @@ class Mailchimp(HttpProvider):
         return state
 
     async def apply(
+        self, changes: Sequence[Change], progress: Progress | None = None
+    ) -> ApplyResult:
+        """Carry out the changes, settling by re-reads those whose answer was lost (see
+        `ambiguity`); Mailchimp refuses a second tag, segment, merge tag, category or
+        interest of one name, so a racing apply's object is adopted after that refusal."""
+        settler = Settler(
+            self._apply_once, self.read, case_insensitive=self.capabilities.case_insensitive
+        )
+        return await settler.apply(changes, progress)
+
+    async def _apply_once(
         self, changes: Sequence[Change], progress: Progress | None = None
     ) -> ApplyResult:
         result = ApplyResult()

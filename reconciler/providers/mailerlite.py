@@ -40,6 +40,7 @@ from reconciler.config.provider import MailerLiteProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
+from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
     MembershipOutcome,
@@ -143,6 +144,34 @@ class MailerLite(HttpProvider):
     # --- apply ------------------------------------------------------------------------
 
     async def apply(
+        self, changes: Sequence[Change], progress: Progress | None = None
+    ) -> ApplyResult:
+        """Carry out the changes, settling by re-reads those whose answer was lost
+        (see `ambiguity`): group names are not unique, so a racing apply's copy of a
+        group this apply created is resolved by keeping the lower id."""
+        settler = Settler(
+            self._apply_once,
+            self.read,
+            duplicable=frozenset({"group"}),
+            delete_duplicate=self._delete_duplicate,
+            read_duplicable=self._read_groups,
+        )
+        return await settler.apply(changes, progress)
+
+    async def _read_groups(self) -> State:
+        state = State(NAME)
+        state.extend(resource_from("group", item) for item in await self._list("group"))
+        return state
+
+    async def _delete_duplicate(self, group: Resource) -> str:
+        try:
+            doing = f"deleting {group.address} (id {group.id}), made twice by concurrent applies"
+            await self._http.request("DELETE", f"/api/groups/{group.id}", context=doing)
+        except ProviderError as exc:
+            return str(exc)
+        return ""
+
+    async def _apply_once(
         self, changes: Sequence[Change], progress: Progress | None = None
     ) -> ApplyResult:
         result = ApplyResult()

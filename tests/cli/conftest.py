@@ -77,3 +77,9 @@ def served_mailchimp(tmp_path: Path) -> Iterator[str]:
     """The Mailchimp flavor served, accepting any key."""
     with serve_sandbox(tmp_path / "served-mc.db", "mailchimp") as url:
         yield url
+
+
+@pytest.fixture
+def serve():
+    """`serve_sandbox` itself, for tests that pass their own `sandbox serve` flags."""
+    return serve_sandbox
