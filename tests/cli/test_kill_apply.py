@@ -5,7 +5,8 @@ apply of a config with structural objects and rule-driven membership is started 
 subprocess and killed at a chosen request count, seen through `/_sandbox/stats`: the
 kill points are counts of requests, not moments, so the test does not depend on timing.
 The applies run with --force: a killed apply leaves a group part-filled, and the rest
-of its members is then more than the membership threshold allows. Every request is slowed down a little by the sandbox's latency fault so that the kill
+of its members is then more than the membership threshold allows. Every request is
+slowed down a little by the sandbox's latency fault so that the kill
 lands at (or within a request or two of) the chosen count.
 
 After every kill, planning again must show only remaining work: a subset of the first
@@ -40,6 +41,7 @@ KILL_POINTS = 10  # per flavor: 20 in all
 SUBSCRIBERS = 6000
 LATENCY_MS = 20
 MAILCHIMP_KEY = "0123456789abcdef0123456789abcdef-us6"
+ESPFORM = (sys.executable, "-m", "reconciler")
 ENV = {"ML_TOKEN": "kill-test-token", "MC_KEY": MAILCHIMP_KEY}
 
 
@@ -268,8 +270,7 @@ def test_kill_9_at_many_points_converges(flavor: str, tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stdout + result.stderr
         final = subprocess.run(
-            [sys.executable, "-m", "reconciler", "plan", "-c", str(config_path)]
-            + ["--detailed-exitcode"],
+            [*ESPFORM, "plan", "-c", str(config_path), "--detailed-exitcode"],
             capture_output=True,
             text=True,
             env={**os.environ, **ENV, "NO_COLOR": "1"},
