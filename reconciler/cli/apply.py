@@ -86,6 +86,11 @@ def apply(
     Members of rule-driven groups are added and removed after every other change
     succeeded (on a terminal, a progress line counts them); with a saved plan, only if
     planning again gives exactly the saved members.
+
+    Ctrl-C (or SIGTERM) stops starting changes, cancels the requests in flight, prints
+    what was done and what was not, and exits 130 (143 for SIGTERM); a cancelled
+    request may still have been carried out, so run `espform plan` to see what remains.
+    A second Ctrl-C ends it at once.
     """
     selection = select_configs(config_paths)
     if plan_file is not None:
@@ -241,6 +246,7 @@ async def _apply_one(
             click.echo("Apply cancelled.", err=True)
             return _Result.CANCELLED
     except KeyboardInterrupt:
+        click.echo("", err=True)  # the prompt's line is still open
         echo_error(["interrupted at the prompt; nothing was changed."])
         return _Result.INTERRUPTED
     meter = MembershipMeter(sum(change.size for change in run.plan.membership))
