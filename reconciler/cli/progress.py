@@ -24,11 +24,14 @@ class MembershipMeter:
         self._stream = stream or sys.stderr
         self._live = bool(getattr(self._stream, "isatty", lambda: False)())
         self._done: dict[Address, int] = {}
+        #: The latest outcome of each group or tag, for a report of an interrupted apply.
+        self.outcomes: dict[Address, MembershipOutcome] = {}
         self._total = total
         self._shown = False
 
     def __call__(self, outcome: MembershipOutcome) -> None:
         self._done[outcome.change.address] = outcome.added + outcome.removed + outcome.failed
+        self.outcomes[outcome.change.address] = outcome
         if self._live:
             done = sum(self._done.values())
             self._stream.write(f"\rMembership: {done:,} / {self._total:,} members")
