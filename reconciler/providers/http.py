@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.providers.base import ProviderError
+from reconciler.providers.pacing import Pacer, Wait, report
 from reconciler.urls import api_origin
 
 __all__ = [
@@ -152,6 +153,7 @@ class HttpClient:
         error_mapper: ErrorMapper = default_error_mapper,
         retry_when: RetryWhen | None = None,
         jitter: float = 0.0,
+        pacer: Callable[[], Pacer] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -167,6 +169,9 @@ class HttpClient:
         self._retry_when = retry_when
         self._jitter = jitter
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        #: The account's shared pacer (see `pacing`), looked up per request because it
+        #: belongs to the running event loop.
+        self._pacer = pacer
         self._request_count = 0
         self._secret_forms = _secret_forms(authorization)
         self._client = httpx.AsyncClient(
@@ -225,7 +230,7 @@ class HttpClient:
             if self._retryable(response, method) and attempt < self.max_attempts:
                 delay = retry_after if retry_after is not None else self._backoff_for(attempt)
                 if delay <= self._max_retry_wait:
-                    await self._wait(delay, method, path, str(response.status_code))
+                    await self._wait_throttled(response, delay, method, path)
                     continue
             failure = HttpFailure(
                 method,
@@ -284,11 +289,19 @@ class HttpClient:
         # The semaphore covers one attempt only, so a request sleeping before its retry
         # does not hold a slot that others could use.
         async with self._semaphore:
-            self._request_count += 1
-            response = await self._client.request(
-                method, path, params=dict(params) if params else None, json=json
-            )
-            await response.aread()
+            pacer = self._pacer() if self._pacer is not None else None
+            if pacer is not None:
+                await pacer.acquire()
+            response = None
+            try:
+                self._request_count += 1
+                response = await self._client.request(
+                    method, path, params=dict(params) if params else None, json=json
+                )
+                await response.aread()
+            finally:
+                if pacer is not None:
+                    pacer.release(response)
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
@@ -326,6 +339,20 @@ class HttpClient:
     async def _wait(self, delay: float, method: str, path: str, why: str) -> None:
         log.info("%s %s: %s, retrying in %.1fs", method, path, why, delay)
         await self._sleep(delay)
+
+    async def _wait_throttled(
+        self, response: httpx.Response, delay: float, method: str, path: str
+    ) -> None:
+        """Wait before retrying a refused request. A 429 with Retry-After is waited by the
+        account's pacer, which holds back every request of the account, not this one only,
+        and says so; a 429 without it (Mailchimp) is still told before the backoff."""
+        pacer = self._pacer() if self._pacer is not None else None
+        if pacer is not None and response.status_code == 429:
+            if retry_after_seconds(response) is not None:
+                log.info("%s %s: 429, the pacer waits %.1fs", method, path, delay)
+                return
+            report(Wait(delay, pacer.label, throttled=True))
+        await self._wait(delay, method, path, str(response.status_code))
 
     # --- paging -----------------------------------------------------------------------
 

@@ -45,9 +45,14 @@ def espform():
 
 
 @contextmanager
-def serve_sandbox(db: Path, flavor: str, *extra: str) -> Iterator[str]:
-    """`espform sandbox serve` on a free loopback port, as a real subprocess; yields its URL."""
+def serve_sandbox(db: Path, flavor: str, *extra: str, limits: bool = False) -> Iterator[str]:
+    """`espform sandbox serve` on a free loopback port, as a real subprocess; yields its URL.
+
+    Its request limits are off unless `limits` (tests that do not test pacing stay fast
+    whatever they send)."""
     command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--flavor", flavor]
+    if not limits:
+        command.append("--no-rate-limit")
     proc = subprocess.Popen(
         [*command, "--port", "0", "--db", str(db), *extra],
         stdout=subprocess.PIPE,

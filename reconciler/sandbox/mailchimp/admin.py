@@ -75,11 +75,14 @@ class AdminApi:
                     "total": sum(counts.values()),
                     "requests": counts,
                     "in_flight": self.gate.in_flight,
+                    "peak_in_flight": self.gate.peak,
+                    "refused_connections": self.gate.refused,
                 },
             )
         if route == ("DELETE", "/stats"):
             with self.store.transaction(bookkeeping=True) as db:
                 db.execute("DELETE FROM request_stats")
+            self.gate.reset()
             return SandboxResponse.empty()
         if path.removeprefix(PREFIX).startswith("/faults"):
             shared = self._shared_faults(route, body)

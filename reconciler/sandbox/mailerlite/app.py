@@ -4,7 +4,8 @@ The order in which a request is treated mirrors the real service: admin paths as
 injected faults strike first (they stand for the network and load balancers), then
 authentication (401 carries no rate-limit headers), then the per-minute budget, then
 routing (404 route, 405 method) and the handler. Every answer after authentication
-carries `x-ratelimit-limit` / `x-ratelimit-remaining`.
+carries `x-ratelimit-limit` / `x-ratelimit-remaining` when limits are enforced; without
+them (`rate_limit=None`) there is no budget and no header claims one.
 """
 
 from __future__ import annotations
@@ -101,8 +102,14 @@ class MailerLiteApp:
     def _serve_api(self, request: SandboxRequest) -> SandboxResponse:
         if not self._authenticated(request.headers.get("authorization", "")):
             return ApiError(401, "Unauthenticated.").response()
+        if not self.enforce_limits:
+            # Without limits there is no budget to report: a client steered by the
+            # headers must not slow down for one that is never enforced.
+            return self._dispatch(ApiCall.from_request(request))
         decision = self.limiter.hit()
-        if self.enforce_limits and not decision.allowed:
+        if not decision.allowed:
+            with self.store.write(bookkeeping=True) as db:
+                stats.record(db, stats.THROTTLED, self._route_key(request.method, request.path))
             return self._throttled(decision, "Too Many Attempts.")
         response = self._dispatch(ApiCall.from_request(request))
         for name, value in decision.headers().items():
