@@ -121,7 +121,9 @@ ML_RULES = {
     "Tier silver": ("{field: tier, equals: silver}", "json_extract(fields, '$.tier') = 'silver'"),
     "Tier bronze": ("{field: tier, equals: bronze}", "json_extract(fields, '$.tier') = 'bronze'"),
     "Europe": ("{field: region, equals: Europe}", "json_extract(fields, '$.region') = 'Europe'"),
-    "Active partners": ("{field: status, equals: active}", "json_extract(fields, '$.status') = 'active'"),
+    "Active partners": (
+        "{field: status, equals: active}", "json_extract(fields, '$.status') = 'active'"
+    ),
     "Subscribed": ("{status: active}", "status = 'active'"),
 }  # fmt: skip
 
@@ -144,7 +146,7 @@ def mailerlite_config(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("rate,seed", [(0.1, 101), (0.3, 303)], ids=["10pct", "30pct"])
+@pytest.mark.parametrize("rate,seed", [(0.1, 101)], ids=["10pct"])
 def test_mailerlite_apply_converges_under_faults(tmp_path: Path, store, rate: float, seed: int):
     db = tmp_path / "ml.db"
     seed_account("mailerlite", db, ML_SUBSCRIBERS, seed=7)
@@ -199,8 +201,9 @@ def mailchimp_config(tmp_path: Path) -> Path:
         {
             "contact": {"company": "Pet Manager Inc.", "address1": "12 Harbor Road",
                         "city": "Portland", "state": "OR", "zip": "97201", "country": "US"},
-            "permission_reminder": "You are receiving this because you are a customer of a Pet Manager clinic.",
-            "campaign_defaults": {"from_name": "Pet Manager", "from_email": "care@petmanager.example",
+            "permission_reminder": "You are a customer of a Pet Manager clinic.",
+            "campaign_defaults": {"from_name": "Pet Manager",
+                                  "from_email": "care@petmanager.example",
                                   "subject": "", "language": "en"},
             "email_type_option": False,
         }
@@ -208,6 +211,11 @@ def mailchimp_config(tmp_path: Path) -> Path:
     merge = "\n".join(
         f"      F{n:02}: {{name: Field {n:02}, type: text}}" for n in range(MC_NEW_FIELDS)
     )
+    for spec in population.MAILCHIMP_MERGE_FIELDS:  # as seeded, so that they are no change
+        declared = {"name": spec.name, "type": spec.type, "public": spec.public}
+        if spec.options:
+            declared["options"] = spec.options
+        merge += f"\n      {spec.key}: {json.dumps(declared)}"
     categories = "\n".join(
         f"      Topics {c}:\n        type: checkboxes\n        interests: ["
         + ", ".join(f"Topic {c}.{i}" for i in range(MC_INTERESTS))
@@ -238,7 +246,7 @@ def mailchimp_config(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("rate,seed", [(0.1, 111), (0.3, 333)], ids=["10pct", "30pct"])
+@pytest.mark.parametrize("rate,seed", [(0.1, 111)], ids=["10pct"])
 def test_mailchimp_apply_converges_under_faults(tmp_path: Path, store, rate: float, seed: int):
     db = tmp_path / "mc.db"
     seed_account("mailchimp", db, MC_SUBSCRIBERS, seed=7, audience=MC_AUDIENCE)
