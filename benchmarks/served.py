@@ -1,7 +1,8 @@
 """The sandbox served over loopback, and the reference reads espform is compared with.
 
-`espform sandbox serve` runs as its own process (without `--rate-limit`, so the
-sandbox never answers 429), exactly as a user would start it. The reference reads use
+`espform sandbox serve` runs as its own process with `--no-rate-limit` (so the
+sandbox never answers 429 and reads measure the client, not the ESP's limit), as a user
+would start it. The reference reads use
 httpx directly and fetch and json-parse the very pages espform's plan reads:
 
 - *bare loop*: one page after another, the simplest correct client;
@@ -41,7 +42,18 @@ ESPFORM = (sys.executable, "-m", "reconciler")
 def serve(flavor: str, db: Path) -> Iterator[str]:
     """`espform sandbox serve` on a free port; yields its base URL, stops it after."""
     process = subprocess.Popen(
-        [*ESPFORM, "sandbox", "serve", "--flavor", flavor, "--db", str(db), "--port", "0"],
+        [
+            *ESPFORM,
+            "sandbox",
+            "serve",
+            "--flavor",
+            flavor,
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            "--no-rate-limit",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
