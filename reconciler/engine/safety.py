@@ -21,6 +21,10 @@ Two guards, in the manner of octoDNS and Terraform:
   `settings.max_membership_change_percent` (30) of its current members is refused
   unless forced, once it has `settings.membership_min_members` (100) members; and a
   plan that would remove every member of a group is refused whatever its size.
+- **Dependents.** An object that an integration (declared in the config) or an automation
+  (read from the account) depends on is not deleted, replaced or renamed unless forced,
+  and the refusal names what would break. `--force` lifts it: the integration may have
+  been moved to another object on purpose.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fnmatch import fnmatchcase
 
+from reconciler.engine.dependents import Dependent, Dependents, describe
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.model import (
     DEFAULT_MAX_MEMBERSHIP_CHANGE_PERCENT,
@@ -48,6 +53,7 @@ Scope = tuple[Address | None, str]
 
 _CHANGING = frozenset({Action.UPDATE, Action.RENAME, Action.REPLACE})
 _DELETING = frozenset({Action.DELETE, Action.REPLACE})
+_BREAKING = frozenset({Action.DELETE, Action.REPLACE, Action.RENAME})
 
 
 class Rule(StrEnum):
@@ -56,6 +62,7 @@ class Rule(StrEnum):
     MAX_DELETE_PERCENT = "max_delete_percent"
     MAX_MEMBERSHIP_CHANGE_PERCENT = "max_membership_change_percent"
     EMPTIES_GROUP = "empties_group"
+    DEPENDED_ON = "depended_on"
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,8 @@ class Violation:
     total: int = 0
     percent: float = 0.0
     limit: Limit | None = None
+    #: What depends on the object (DEPENDED_ON only).
+    by: tuple[Dependent, ...] = ()
 
     @property
     def overridable(self) -> bool:
@@ -101,11 +110,17 @@ class Violation:
 
 
 def check(
-    plan: Plan, census: Census, settings: Settings, *, force: bool = False
+    plan: Plan,
+    census: Census,
+    settings: Settings,
+    *,
+    force: bool = False,
+    dependents: Dependents | None = None,
 ) -> list[Violation]:
     """Every reason to refuse `plan`; with `force`, only those force cannot lift."""
     found = [
         *protection(plan, census, settings),
+        *dependencies(plan, census, dependents or {}),
         *thresholds(plan, census, settings),
         *membership(plan, settings),
     ]
@@ -134,6 +149,30 @@ def protection(plan: Plan, census: Census, settings: Settings) -> list[Violation
                 glob = _protecting(child.name, settings.protect)
                 if glob is not None:
                     found.append(_protected(change, child, glob, parent=gone))
+    return found
+
+
+def dependencies(plan: Plan, census: Census, dependents: Dependents) -> list[Violation]:
+    """Deletes, replaces and renames of objects something depends on, and such objects
+    that would go with a deleted parent. A rename is checked under both names: the
+    dependency may be declared on the new name while the integration uses the old."""
+    if not dependents:
+        return []
+    found: list[Violation] = []
+    for change in plan.changes:
+        if change.action not in _BREAKING or change.before is None:
+            continue
+        gone = change.before.address
+        at_risk = {gone}
+        if change.after is not None:
+            at_risk.add(change.after.address)
+        by = tuple(sorted({d for a in at_risk for d in dependents.get(a, ())}))
+        if by:
+            found.append(_depended_on(change, gone, by, parent=None))
+        if change.action is Action.DELETE:
+            for child in sorted(a for a in census.addresses if _under(a, gone)):
+                if dependents.get(child):
+                    found.append(_depended_on(change, child, dependents[child], parent=gone))
     return found
 
 
@@ -283,6 +322,25 @@ def _protected(change: Change, address: Address, glob: Glob, parent: Address | N
         "settings.protect so that it no longer matches."
     )
     return Violation(Rule.PROTECT, message, address=address, glob=glob)
+
+
+def _depended_on(
+    change: Change, address: Address, by: tuple[Dependent, ...], parent: Address | None
+) -> Violation:
+    if parent is not None:
+        what = f"{address} would be deleted along with {parent}"
+    elif change.action is Action.RENAME and change.after is not None:
+        what = f'{address} would be renamed to "{change.after.address.name}"'
+    elif change.action is Action.REPLACE:
+        what = f"{address} would be replaced (deleted and created again, with a new id)"
+    else:
+        what = f"{address} would be deleted"
+    where = "".join(f" (declared at {d.source})" for d in by if d.source is not None)
+    message = (
+        f"{what}, but {describe(by)} depends on it{where}; that would break it. Keep the "
+        "object as it is, or, if the integration no longer uses it, run again with --force."
+    )
+    return Violation(Rule.DEPENDED_ON, message, address=address, by=by)
 
 
 def _threshold_message(

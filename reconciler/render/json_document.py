@@ -70,6 +70,10 @@ def safety_document(violations: Sequence[Violation], *, forced: bool) -> dict[st
             item["address"] = str(violation.address)
         if violation.glob is not None:
             item["pattern"] = violation.glob.pattern
+        if violation.by:
+            item["depended_on_by"] = [
+                {"kind": d.kind, "name": d.name, "detail": d.detail} for d in violation.by
+            ]
         if violation.scope is not None and violation.limit is not None:
             parent, kind = violation.scope
             item.update(
