@@ -1,6 +1,6 @@
 """MailerLite (the "connect" API at https://connect.mailerlite.com/api).
 
-Manages custom fields, groups and segments. Segments can only be renamed and deleted:
+Manages custom fields, groups, segments and webhooks. Segments can only be renamed and deleted:
 the API can neither create them nor read or write their filters, so a segmentation rule
 aimed at MailerLite is declared as a rule-driven group instead.
 
@@ -15,6 +15,10 @@ Example configuration::
       # Optional: use the embedded local MailerLite stored in this file instead; no
       # token is needed then.
       # sandbox: .espform/sandbox.db
+
+Webhooks are matched by name; their url, events, enabled and batchable are updated in
+place (`PUT /api/webhooks/{id}`). The URL is held as a `SecretUrl` and revealed only in
+the request body that sends it to MailerLite.
 
 Requests are the cost (about 120 a minute per account): `read` fetches the three lists
 at once with the largest page sizes, and `apply` sends independent writes through
@@ -39,7 +43,16 @@ from reconciler import __version__
 from reconciler.config.provider import MailerLiteProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
-from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
+from reconciler.model import (
+    Address,
+    Capabilities,
+    Field,
+    Group,
+    Resource,
+    Segment,
+    State,
+    Webhook,
+)
 from reconciler.providers.base import (
     ApplyResult,
     MembershipOutcome,
@@ -62,14 +75,20 @@ from reconciler.providers.mailerlite_batch import Step, Write, group_steps
 from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_token
 from reconciler.providers.mailerlite_members import MembershipWriter
 from reconciler.providers.mailerlite_scan import scan
+from reconciler.secret_url import SecretUrl
 
 __all__ = ["MailerLite"]
 
 NAME = "mailerlite"
 
 #: The documented account caps, used as page sizes so that each list is one request.
-PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250}
-COLLECTION: dict[str, str] = {"field": "fields", "group": "groups", "segment": "segments"}
+PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250, "webhook": 100}
+COLLECTION: dict[str, str] = {
+    "field": "fields",
+    "group": "groups",
+    "segment": "segments",
+    "webhook": "webhooks",
+}
 
 
 class MailerLite(HttpProvider):
@@ -77,10 +96,10 @@ class MailerLite(HttpProvider):
 
     name: ClassVar[str] = NAME
     capabilities: ClassVar[Capabilities] = Capabilities(
-        kinds=frozenset({"field", "group", "segment"}),
-        creatable=frozenset({"field", "group"}),
+        kinds=frozenset({"field", "group", "segment", "webhook"}),
+        creatable=frozenset({"field", "group", "webhook"}),
         renamable=frozenset({"group", "segment"}),
-        deletable=frozenset({"field", "group", "segment"}),
+        deletable=frozenset({"field", "group", "segment", "webhook"}),
         create_hints={
             "segment": (
                 "MailerLite's API cannot create segments. Declare a group with a `rule` "
@@ -122,7 +141,7 @@ class MailerLite(HttpProvider):
     # --- read -------------------------------------------------------------------------
 
     async def read(self) -> State:
-        kinds = ("field", "group", "segment")
+        kinds = ("field", "group", "segment", "webhook")
         lists = await gather_or_cancel([self._list(kind) for kind in kinds])
         state = State(NAME)
         for kind, items in zip(kinds, lists, strict=True):
@@ -249,6 +268,15 @@ def resource_from(kind: str, data: JSONObject) -> Resource:
             builtin=bool(data.get("is_default", False)),
         )
     address = Address.of(NAME, kind, str(data["name"]))
+    if kind == "webhook":
+        return Webhook(
+            address=address,
+            id=remote_id,
+            url=SecretUrl(str(data.get("url") or "")),
+            events=tuple(sorted(str(e) for e in data.get("events") or ())),
+            enabled=bool(data.get("enabled", True)),
+            batchable=bool(data.get("batchable", False)),
+        )
     if kind == "group":
         return Group(address=address, id=remote_id)
     return Segment(address=address, id=remote_id)
@@ -277,6 +305,10 @@ def plan_step(change: Change) -> Step:
         body = {"name": change.address.name}
         doing = f'renaming {old} (id {remote_id}) to "{change.address.name}"'
         return Step(change, (Write("PUT", f"{collection}/{remote_id}", body, doing),))
+    if action is Action.UPDATE and kind == "webhook":
+        body = webhook_body(change.after, only={c.attribute for c in change.attributes})
+        doing = f"updating {old} (id {remote_id})"
+        return Step(change, (Write("PUT", f"webhooks/{remote_id}", body, doing),))
     if action is Action.UPDATE:
         new_name = getattr(change.after, "name", None)
         if kind != "field" or new_name is None:
@@ -297,11 +329,28 @@ def _create(change: Change, collection: str) -> Step:
     if collection == "groups":
         return Step(change, (Write("POST", "groups", {"name": change.address.name}, doing),))
     after = change.after
+    if collection == "webhooks":
+        if getattr(after, "url", None) is None:
+            return Step(change, problem=f"{change.address} needs a url and events.")
+        body = {"name": change.address.name, **webhook_body(after)}
+        return Step(change, (Write("POST", "webhooks", body, doing),))
     field_type = getattr(after, "type", None)
     if field_type is None:
         return Step(change, problem=f"{change.address} needs a type (text, number or date).")
     name = getattr(after, "name", None) or change.address.name
     return Step(change, (Write("POST", "fields", {"name": name, "type": field_type}, doing),))
+
+
+def webhook_body(webhook: Resource | None, only: set[str] | None = None) -> dict[str, Any]:
+    """The managed attributes of a webhook as the API takes them, the URL in clear."""
+    body: dict[str, Any] = {}
+    for name, value in (webhook.attributes() if webhook is not None else {}).items():
+        if value is None or (only is not None and name not in only):
+            continue
+        if isinstance(value, SecretUrl):
+            value = value.reveal()
+        body[name] = list(value) if isinstance(value, tuple) else value
+    return body
 
 
 def succeeded(change: Change, body: Any) -> Outcome:
