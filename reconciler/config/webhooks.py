@@ -97,7 +97,7 @@ class MailerLiteWebhookDocument(DocumentModel):
         )
     )
     events: list[EventName] = Field(
-        min_length=1, description="Events that fire it, e.g. subscriber.unsubscribed."
+        description="Events that fire it (at least one), e.g. subscriber.unsubscribed."
     )
     enabled: bool = Field(default=True, description="Whether MailerLite sends it.")
     batchable: bool | None = Field(
@@ -119,9 +119,8 @@ class MailchimpWebhookDocument(DocumentModel):
         )
     )
     events: list[EventName] = Field(
-        min_length=1,
-        description="Events that fire it: subscribe, unsubscribe, profile, cleaned, upemail, "
-        "campaign.",
+        description="Events that fire it (at least one): subscribe, unsubscribe, profile, "
+        "cleaned, upemail, campaign.",
     )
     sources: list[EventName] = Field(
         default_factory=lambda: list(DEFAULT_MAILCHIMP_SOURCES),
@@ -232,6 +231,11 @@ def _events(
     key: str = "events",
 ) -> list[str]:
     """The names that are known, reporting each unknown one or repeat where it is written."""
+    if not names and key == "events":
+        ctx.error(
+            ctx.value(*where, key),
+            f"a webhook needs at least one event; known: {', '.join(vocabulary)}",
+        )
     known: list[str] = []
     for index, name in enumerate(names):
         if name not in vocabulary:
