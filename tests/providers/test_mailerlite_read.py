@@ -15,7 +15,7 @@ from reconciler.model import Field, Group, Segment, State
 def mock_lists(mock: respx.MockRouter) -> dict[str, respx.Route]:
     return {
         kind: mock.get(f"/api/{kind}").respond(200, json=fixture(f"{kind}-list"))
-        for kind in ("fields", "groups", "segments")
+        for kind in ("fields", "groups", "segments", "webhooks")
     }
 
 
