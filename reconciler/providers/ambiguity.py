@@ -51,10 +51,14 @@ def _fold(resource_kind: str, case_insensitive: frozenset[str]) -> Callable[[str
 
 
 def _find(state: State, change: Change, case_insensitive: frozenset[str]) -> list[Resource]:
-    """Resources of the change's kind and parent named as the change's target."""
+    """Resources of the change's kind and parent named as the change's target; for kinds
+    the ESP gives no name (a Mailchimp webhook is its URL), those with its identity."""
+    parent = change.address.parent
+    identity = _identity_of(change.after)
+    if identity is not None:
+        return [r for r in state.of_kind(change.kind, parent) if _identity_of(r) == identity]
     fold = _fold(change.kind, case_insensitive)
     wanted = fold(change.address.name)
-    parent = change.address.parent
     found = [r for r in state.of_kind(change.kind, parent) if fold(r.address.name) == wanted]
     if not found and change.kind == "field" and change.after is not None:
         # A MailerLite field is keyed by the key the ESP derived; look by name too.
@@ -85,10 +89,21 @@ def carried_out(
     have = by_id.get(change.remote_id)
     if have is None or change.after is None:
         return False
+    identity = _identity_of(change.after)
     fold = _fold(change.kind, case_insensitive)
-    if fold(have.address.name) != fold(change.address.name):
+    if identity is not None:
+        if _identity_of(have) != identity:
+            return False
+    elif fold(have.address.name) != fold(change.address.name):
         return False
     return have if not attribute_changes(have, change.after) else False
+
+
+def _identity_of(resource: Resource | None) -> object:
+    """The identifying attribute's value, for kinds matched on one instead of a name."""
+    if resource is None or resource.identity is None:
+        return None
+    return getattr(resource, resource.identity)
 
 
 def _half_replaced(change: Change, observed: State) -> Change | None:

@@ -88,7 +88,8 @@ __all__ = ["MailerLite"]
 NAME = "mailerlite"
 
 #: The documented account caps, used as page sizes so that each list is one request.
-PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250, "webhook": 100}
+#: The webhook list documents no `limit` (its pages hold 50): it is read page by page.
+PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250}
 COLLECTION: dict[str, str] = {
     "field": "fields",
     "group": "groups",
@@ -161,7 +162,7 @@ class MailerLite(HttpProvider):
         items: list[JSONObject] = []
         async for page in self._http.pages(
             f"/api/{COLLECTION[kind]}",
-            params={"limit": PAGE_SIZE[kind]},
+            params={"limit": PAGE_SIZE[kind]} if kind in PAGE_SIZE else None,
             context=f"reading the {COLLECTION[kind]}",
         ):
             items.extend(page)
