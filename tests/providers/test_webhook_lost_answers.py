@@ -1,0 +1,133 @@
+"""A webhook create whose answer is lost makes one webhook, never two.
+
+The embedded sandbox commits the create, then drops the connection (`drop-after`): the
+provider cannot know it worked, reads the account again and adopts the webhook it
+finds, by name on MailerLite and by URL on Mailchimp (whose webhooks have no name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from reconciler.config.provider import MailchimpProvider, MailerLiteProvider
+from reconciler.engine.plan import Action, Change
+from reconciler.model import Address, AudienceWebhook, Resource, Webhook
+from reconciler.providers.base import ApplyResult
+from reconciler.providers.http import HttpProvider
+from reconciler.providers.registry import create_provider
+from reconciler.sandbox import open_app
+from reconciler.sandbox.transport import SandboxTransport
+from reconciler.secret_url import SecretUrl
+
+URL = "https://crm.example.com/hooks/unsubscribed?token=lost-answer-s3cret"
+
+
+async def _no_wait(_seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+def sandbox(flavor: str, db: Path) -> httpx.Client:
+    return httpx.Client(
+        transport=SandboxTransport(open_app(flavor, db)),
+        base_url="http://sandbox.invalid",
+        headers={"Authorization": "Bearer any-token"},
+        auth=("any", "0123456789abcdef0123456789abcdef-us6") if flavor == "mailchimp" else None,
+    )
+
+
+def apply_with_lost_answer(
+    provider: HttpProvider, db: Path, flavor: str, change: Change
+) -> ApplyResult:
+    """Read, lose the answer of the next request (the create), apply."""
+
+    async def scenario() -> ApplyResult:
+        try:
+            await provider.read()
+            reads = provider.request_count
+            with sandbox(flavor, db) as admin:
+                assert admin.post("/_sandbox/faults", json={"kind": "drop-after"}).is_success
+            result = await provider.apply([change], None)
+            # The create, then the account read once more to learn what became of it.
+            assert provider.request_count == reads + 1 + reads
+            with sandbox(flavor, db) as admin:
+                assert "queued" not in admin.get("/_sandbox/faults").json()
+            return result
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(scenario())
+
+
+def create(resource: Resource) -> Change:
+    return Change(resource.address, Action.CREATE, None, resource)
+
+
+def test_mailerlite_adopts_the_webhook_by_name(tmp_path: Path) -> None:
+    db = tmp_path / "ml.db"
+    provider = create_provider(MailerLiteProvider(type="mailerlite", sandbox=db), sleep=_no_wait)
+    assert isinstance(provider, HttpProvider)
+    webhook = Webhook(
+        address=Address.of("mailerlite", "webhook", "Unsubscribes"),
+        url=SecretUrl(URL),
+        events=("subscriber.unsubscribed",),
+        enabled=True,
+    )
+
+    result = apply_with_lost_answer(provider, db, "mailerlite", create(webhook))
+
+    (outcome,) = result.outcomes
+    assert outcome.ok, outcome.error
+    with sandbox("mailerlite", db) as api:
+        stored = api.get("/api/webhooks").json()["data"]
+    assert [(w["name"], w["url"]) for w in stored] == [("Unsubscribes", URL)]
+    assert outcome.result is not None and outcome.result.id == stored[0]["id"]
+
+
+def test_mailchimp_adopts_the_webhook_by_url(tmp_path: Path) -> None:
+    db = tmp_path / "mc.db"
+    with sandbox("mailchimp", db) as api:
+        audience = api.post(
+            "/3.0/lists",
+            json={
+                "name": "Shop",
+                "contact": {
+                    "company": "Shop",
+                    "address1": "1 Road",
+                    "city": "Town",
+                    "state": "",
+                    "zip": "1",
+                    "country": "US",
+                },
+                "permission_reminder": "You bought something.",
+                "campaign_defaults": {
+                    "from_name": "Shop",
+                    "from_email": "shop@example.test",
+                    "subject": "",
+                    "language": "en",
+                },
+                "email_type_option": False,
+            },
+        ).json()
+    provider = create_provider(MailchimpProvider(type="mailchimp", sandbox=db), sleep=_no_wait)
+    assert isinstance(provider, HttpProvider)
+    shop = Address.of("mailchimp", "audience", "Shop")
+    webhook = AudienceWebhook(
+        # The label from the config: Mailchimp does not store it, so it cannot be
+        # what the re-read finds.
+        address=shop.child("webhook", "unsubscribes to CRM"),
+        url=SecretUrl(URL),
+        events={"subscribe": False, "unsubscribe": True},
+        sources={"user": True, "admin": True, "api": False},
+    )
+
+    result = apply_with_lost_answer(provider, db, "mailchimp", create(webhook))
+
+    (outcome,) = result.outcomes
+    assert outcome.ok, outcome.error
+    with sandbox("mailchimp", db) as api:
+        stored = api.get(f"/3.0/lists/{audience['id']}/webhooks").json()["webhooks"]
+    assert [w["url"] for w in stored] == [URL]
+    assert outcome.result is not None and outcome.result.id == stored[0]["id"]
