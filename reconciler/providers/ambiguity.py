@@ -14,8 +14,8 @@ too. So `settle_apply` wraps a provider's own apply:
    is reported done, with the object as the account holds it; if not and the failure was
    ambiguous, it is tried again (a bounded number of rounds); a definite refusal stops the
    apply, as before.
-3. For kinds whose names the ESP does not keep unique (MailerLite groups, Mailchimp
-   audiences), objects this apply created are checked against same-named objects; every
+3. For kinds whose names the ESP does not keep unique (MailerLite groups and webhooks,
+   Mailchimp audiences), objects this apply created are checked against same-named objects; every
    apply keeps the one with the lowest id and deletes its own newer copy, so that two
    applies racing on one account end with one object whichever finishes first.
 
@@ -42,6 +42,8 @@ MAX_ROUNDS = 4
 
 ApplyOnce = Callable[[Sequence[Change], Progress | None], Awaitable[ApplyResult]]
 Read = Callable[[], Awaitable[State]]
+#: Reads only the given kinds (cheaper than a whole read).
+ReadKinds = Callable[[frozenset[str]], Awaitable[State]]
 #: Deletes a duplicate this apply made; returns an error message, or "" when done.
 DeleteDuplicate = Callable[[Resource], Awaitable[str]]
 
@@ -126,8 +128,8 @@ class Settler:
     #: Kinds the ESP lets share a name, and how to delete this apply's own copy.
     duplicable: frozenset[str] = frozenset()
     delete_duplicate: DeleteDuplicate | None = None
-    #: Reads only the duplicable kinds (cheaper than `read`); `read` when not given.
-    read_duplicable: Read | None = None
+    #: Reads only the kinds given (cheaper than `read`); `read` when not given.
+    read_duplicable: ReadKinds | None = None
     max_rounds: int = MAX_ROUNDS
 
     async def apply(self, changes: Sequence[Change], progress: Progress | None) -> ApplyResult:
@@ -196,7 +198,8 @@ class Settler:
         ]
         if not mine or self.delete_duplicate is None:
             return outcomes
-        observed = await (self.read_duplicable or self.read)()
+        kinds = frozenset(o.change.kind for o in mine)
+        observed = await (self.read_duplicable(kinds) if self.read_duplicable else self.read())
         settled: list[Outcome] = []
         changed = False
         for outcome in outcomes:

@@ -174,26 +174,30 @@ class MailerLite(HttpProvider):
         self, changes: Sequence[Change], progress: Progress | None = None
     ) -> ApplyResult:
         """Carry out the changes, settling by re-reads those whose answer was lost
-        (see `ambiguity`): group names are not unique, so a racing apply's copy of a
-        group this apply created is resolved by keeping the lower id."""
+        (see `ambiguity`): group and webhook names are not unique, so a racing apply's
+        copy of one this apply created is resolved by keeping the lower id."""
         settler = Settler(
             self._apply_once,
             self.read,
-            duplicable=frozenset({"group"}),
+            duplicable=frozenset({"group", "webhook"}),
             delete_duplicate=self._delete_duplicate,
-            read_duplicable=self._read_groups,
+            read_duplicable=self._read_kinds,
         )
         return await settler.apply(changes, progress)
 
-    async def _read_groups(self) -> State:
+    async def _read_kinds(self, kinds: frozenset[str]) -> State:
+        ordered = sorted(kinds)
+        lists = await gather_or_cancel([self._list(kind) for kind in ordered])
         state = State(NAME)
-        state.extend(resource_from("group", item) for item in await self._list("group"))
+        for kind, items in zip(ordered, lists, strict=True):
+            state.extend(resource_from(kind, item) for item in items)
         return state
 
-    async def _delete_duplicate(self, group: Resource) -> str:
+    async def _delete_duplicate(self, copy: Resource) -> str:
         try:
-            doing = f"deleting {group.address} (id {group.id}), made twice by concurrent applies"
-            await self._http.request("DELETE", f"/api/groups/{group.id}", context=doing)
+            doing = f"deleting {copy.address} (id {copy.id}), made twice by concurrent applies"
+            path = f"/api/{COLLECTION[copy.kind]}/{copy.id}"
+            await self._http.request("DELETE", path, context=doing)
         except ProviderError as exc:
             return str(exc)
         return ""

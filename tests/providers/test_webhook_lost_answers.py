@@ -39,9 +39,10 @@ def sandbox(flavor: str, db: Path) -> httpx.Client:
 
 
 def apply_with_lost_answer(
-    provider: HttpProvider, db: Path, flavor: str, change: Change
+    provider: HttpProvider, db: Path, flavor: str, change: Change, duplicate_check: int = 0
 ) -> ApplyResult:
-    """Read, lose the answer of the next request (the create), apply."""
+    """Read, lose the answer of the next request (the create), apply. `duplicate_check`:
+    the requests that look for a concurrent apply's copy of what was created."""
 
     async def scenario() -> ApplyResult:
         try:
@@ -51,7 +52,7 @@ def apply_with_lost_answer(
                 assert admin.post("/_sandbox/faults", json={"kind": "drop-after"}).is_success
             result = await provider.apply([change], None)
             # The create, then the account read once more to learn what became of it.
-            assert provider.request_count == reads + 1 + reads
+            assert provider.request_count == reads + 1 + reads + duplicate_check
             with sandbox(flavor, db) as admin:
                 assert "queued" not in admin.get("/_sandbox/faults").json()
             return result
@@ -76,7 +77,9 @@ def test_mailerlite_adopts_the_webhook_by_name(tmp_path: Path) -> None:
         enabled=True,
     )
 
-    result = apply_with_lost_answer(provider, db, "mailerlite", create(webhook))
+    # MailerLite lets two webhooks share a name: the webhook list is read once more
+    # to keep one of them if a concurrent apply made another.
+    result = apply_with_lost_answer(provider, db, "mailerlite", create(webhook), 1)
 
     (outcome,) = result.outcomes
     assert outcome.ok, outcome.error
@@ -130,4 +133,35 @@ def test_mailchimp_adopts_the_webhook_by_url(tmp_path: Path) -> None:
     with sandbox("mailchimp", db) as api:
         stored = api.get(f"/3.0/lists/{audience['id']}/webhooks").json()["webhooks"]
     assert [w["url"] for w in stored] == [URL]
+    assert outcome.result is not None and outcome.result.id == stored[0]["id"]
+
+
+def test_a_mailerlite_webhook_made_twice_by_racing_applies_is_kept_once(tmp_path: Path) -> None:
+    db = tmp_path / "ml.db"
+    provider = create_provider(MailerLiteProvider(type="mailerlite", sandbox=db), sleep=_no_wait)
+    assert isinstance(provider, HttpProvider)
+    webhook = Webhook(
+        address=Address.of("mailerlite", "webhook", "Unsubscribes"),
+        url=SecretUrl(URL),
+        events=("subscriber.unsubscribed",),
+        enabled=True,
+    )
+
+    async def scenario() -> ApplyResult:
+        try:
+            await provider.read()
+            # Another apply, planned from the same account, creates it first.
+            with sandbox("mailerlite", db) as api:
+                body = {"name": "Unsubscribes", "url": URL, "events": ["subscriber.unsubscribed"]}
+                assert api.post("/api/webhooks", json=body).status_code == 201
+            return await provider.apply([create(webhook)], None)
+        finally:
+            await provider.aclose()
+
+    (outcome,) = asyncio.run(scenario()).outcomes
+
+    assert outcome.ok, outcome.error
+    with sandbox("mailerlite", db) as api:
+        stored = api.get("/api/webhooks").json()["data"]
+    assert len(stored) == 1
     assert outcome.result is not None and outcome.result.id == stored[0]["id"]
