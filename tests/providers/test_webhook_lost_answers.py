@@ -66,16 +66,24 @@ def create(resource: Resource) -> Change:
     return Change(resource.address, Action.CREATE, None, resource)
 
 
-def test_mailerlite_adopts_the_webhook_by_name(tmp_path: Path) -> None:
-    db = tmp_path / "ml.db"
+UNSUBSCRIBES = Webhook(
+    address=Address.of("mailerlite", "webhook", "Unsubscribes"),
+    url=SecretUrl(URL),
+    events=("subscriber.unsubscribed",),
+    enabled=True,
+)
+
+
+def mailerlite_provider(db: Path) -> HttpProvider:
     provider = create_provider(MailerLiteProvider(type="mailerlite", sandbox=db), sleep=_no_wait)
     assert isinstance(provider, HttpProvider)
-    webhook = Webhook(
-        address=Address.of("mailerlite", "webhook", "Unsubscribes"),
-        url=SecretUrl(URL),
-        events=("subscriber.unsubscribed",),
-        enabled=True,
-    )
+    return provider
+
+
+def test_mailerlite_adopts_the_webhook_by_name(tmp_path: Path) -> None:
+    db = tmp_path / "ml.db"
+    provider = mailerlite_provider(db)
+    webhook = UNSUBSCRIBES
 
     # MailerLite lets two webhooks share a name: the webhook list is read once more
     # to keep one of them if a concurrent apply made another.
@@ -138,14 +146,8 @@ def test_mailchimp_adopts_the_webhook_by_url(tmp_path: Path) -> None:
 
 def test_a_mailerlite_webhook_made_twice_by_racing_applies_is_kept_once(tmp_path: Path) -> None:
     db = tmp_path / "ml.db"
-    provider = create_provider(MailerLiteProvider(type="mailerlite", sandbox=db), sleep=_no_wait)
-    assert isinstance(provider, HttpProvider)
-    webhook = Webhook(
-        address=Address.of("mailerlite", "webhook", "Unsubscribes"),
-        url=SecretUrl(URL),
-        events=("subscriber.unsubscribed",),
-        enabled=True,
-    )
+    provider = mailerlite_provider(db)
+    webhook = UNSUBSCRIBES
 
     async def scenario() -> ApplyResult:
         try:
