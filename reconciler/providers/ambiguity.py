@@ -37,7 +37,8 @@ from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderEr
 
 __all__ = ["MAX_ROUNDS", "Settler", "carried_out", "resend_idempotent"]
 
-#: Rounds of (apply, re-read) before an ambiguous change is reported as unknown.
+#: Rounds of (apply, re-read) that leave a change unexplained before it is reported as
+#: unknown.
 MAX_ROUNDS = 4
 
 ApplyOnce = Callable[[Sequence[Change], Progress | None], Awaitable[ApplyResult]]
@@ -136,9 +137,12 @@ class Settler:
         order = _order_of(changes)
         final: list[Outcome] = []
         pending = list(changes)
-        for round_number in range(1, self.max_rounds + 1):
-            if not pending:
-                break
+        # Only rounds that leave an ambiguous failure unexplained count against
+        # max_rounds: a round whose lost answers the re-read shows done has settled at
+        # least one change, so the loop still ends, and the changes after it are sent
+        # rather than dropped unreported.
+        retries = 0
+        while pending:
             relay = _Relay(progress)
             result = await self.apply_once(pending, relay)
             settled = [o for o in result.outcomes if o.ok]
@@ -152,7 +156,8 @@ class Settler:
                 observed = await self.read()
                 done, pending, unresolved, stop = self._sort_out(failed, untried, observed)
                 settled += done
-                if stop or round_number == self.max_rounds:
+                retries += 1 if unresolved else 0
+                if stop or retries == self.max_rounds:
                     settled += unresolved
                     pending = []
             relay.release(sorted(settled, key=order))

@@ -15,6 +15,7 @@ import httpx
 from reconciler.config.provider import MailchimpProvider, MailerLiteProvider
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, AudienceWebhook, Resource, Webhook
+from reconciler.providers.ambiguity import MAX_ROUNDS
 from reconciler.providers.base import ApplyResult
 from reconciler.providers.http import HttpProvider
 from reconciler.providers.registry import create_provider
@@ -97,49 +98,48 @@ def test_mailerlite_adopts_the_webhook_by_name(tmp_path: Path) -> None:
     assert outcome.result is not None and outcome.result.id == stored[0]["id"]
 
 
-def test_mailchimp_adopts_the_webhook_by_url(tmp_path: Path) -> None:
-    db = tmp_path / "mc.db"
+SHOP_BODY = {
+    "name": "Shop",
+    "contact": {"company": "Shop", "address1": "1 Road", "city": "Town", "state": "",
+                "zip": "1", "country": "US"},
+    "permission_reminder": "You bought something.",
+    "campaign_defaults": {"from_name": "Shop", "from_email": "shop@example.test",
+                          "subject": "", "language": "en"},
+    "email_type_option": False,
+}  # fmt: skip
+SHOP = Address.of("mailchimp", "audience", "Shop")
+
+
+def mailchimp_shop(db: Path) -> tuple[HttpProvider, str]:
+    """A provider on a Mailchimp sandbox holding the audience "Shop"; and its id."""
     with sandbox("mailchimp", db) as api:
-        audience = api.post(
-            "/3.0/lists",
-            json={
-                "name": "Shop",
-                "contact": {
-                    "company": "Shop",
-                    "address1": "1 Road",
-                    "city": "Town",
-                    "state": "",
-                    "zip": "1",
-                    "country": "US",
-                },
-                "permission_reminder": "You bought something.",
-                "campaign_defaults": {
-                    "from_name": "Shop",
-                    "from_email": "shop@example.test",
-                    "subject": "",
-                    "language": "en",
-                },
-                "email_type_option": False,
-            },
-        ).json()
+        audience_id = str(api.post("/3.0/lists", json=SHOP_BODY).json()["id"])
     provider = create_provider(MailchimpProvider(type="mailchimp", sandbox=db), sleep=_no_wait)
     assert isinstance(provider, HttpProvider)
-    shop = Address.of("mailchimp", "audience", "Shop")
-    webhook = AudienceWebhook(
-        # The label from the config: Mailchimp does not store it, so it cannot be
-        # what the re-read finds.
-        address=shop.child("webhook", "unsubscribes to CRM"),
-        url=SecretUrl(URL),
+    return provider, audience_id
+
+
+def audience_webhook(label: str, url: str) -> AudienceWebhook:
+    return AudienceWebhook(
+        address=SHOP.child("webhook", label),
+        url=SecretUrl(url),
         events={"subscribe": False, "unsubscribe": True},
         sources={"user": True, "admin": True, "api": False},
     )
 
+
+def test_mailchimp_adopts_the_webhook_by_url(tmp_path: Path) -> None:
+    db = tmp_path / "mc.db"
+    provider, audience_id = mailchimp_shop(db)
+    # The label from the config: Mailchimp does not store it, so it cannot be what the
+    # re-read finds.
+    webhook = audience_webhook("unsubscribes to CRM", URL)
     result = apply_with_lost_answer(provider, db, "mailchimp", create(webhook))
 
     (outcome,) = result.outcomes
     assert outcome.ok, outcome.error
     with sandbox("mailchimp", db) as api:
-        stored = api.get(f"/3.0/lists/{audience['id']}/webhooks").json()["webhooks"]
+        stored = api.get(f"/3.0/lists/{audience_id}/webhooks").json()["webhooks"]
     assert [w["url"] for w in stored] == [URL]
     assert outcome.result is not None and outcome.result.id == stored[0]["id"]
 
@@ -167,3 +167,33 @@ def test_a_mailerlite_webhook_made_twice_by_racing_applies_is_kept_once(tmp_path
         stored = api.get("/api/webhooks").json()["data"]
     assert len(stored) == 1
     assert outcome.result is not None and outcome.result.id == stored[0]["id"]
+
+
+def test_changes_after_lost_answers_are_still_sent(tmp_path: Path) -> None:
+    """Every round loses one create's answer, more rounds than MAX_ROUNDS: each re-read
+    shows the create done, so none of those rounds is a retry, and the creates after
+    them are sent too rather than left out of the result."""
+    db = tmp_path / "mc.db"
+    provider, audience_id = mailchimp_shop(db)
+    hooks = [audience_webhook(f"hook {n}", f"{URL}&n={n}") for n in range(MAX_ROUNDS + 2)]
+
+    async def scenario() -> ApplyResult:
+        try:
+            await provider.read()
+            reads = provider.request_count
+            with sandbox("mailchimp", db) as admin:
+                for _ in range(MAX_ROUNDS + 1):
+                    admin.post("/_sandbox/faults", json={"kind": "drop-after"})
+                    admin.post("/_sandbox/faults", json={"kind": "latency", "count": reads})
+            return await provider.apply([create(hook) for hook in hooks], None)
+        finally:
+            await provider.aclose()
+
+    result = asyncio.run(scenario())
+
+    assert [o.change.address for o in result.outcomes] == [h.address for h in hooks]
+    assert all(o.ok for o in result.outcomes), [o.error for o in result.outcomes]
+    with sandbox("mailchimp", db) as api:
+        stored = api.get(f"/3.0/lists/{audience_id}/webhooks").json()["webhooks"]
+        assert "queued" not in api.get("/_sandbox/faults").json()
+    assert sorted(w["url"] for w in stored) == sorted(h.url.reveal() for h in hooks if h.url)
