@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from reconciler.secret_url import SecretUrl
+
 if TYPE_CHECKING:  # the rules package reads `Location` from here
     from reconciler.rules.ast import Rule
 
@@ -107,6 +109,10 @@ class Resource:
     replace_reason: ClassVar[str] = ""
     #: Deleting one erases data held on subscribers (values, memberships).
     delete_loses: ClassVar[str] = ""
+    #: The attribute that identifies the remote object when the ESP gives it no name
+    #: (a Mailchimp webhook is its URL): matched on that instead of the key, and the
+    #: key is only a label from the config.
+    identity: ClassVar[str | None] = None
 
     address: Address
     id: str | None = field(default=None, metadata=UNMANAGED, compare=False)
@@ -170,6 +176,18 @@ class Segment(Resource):
     delete_loses: ClassVar[str] = (
         "its filter is lost for good: MailerLite's API cannot create segments again"
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Webhook(Resource):
+    """A MailerLite webhook, keyed by its name. The URL may hold a secret: see SecretUrl."""
+
+    kind: ClassVar[str] = "webhook"
+
+    url: SecretUrl | None = None
+    events: tuple[str, ...] | None = None
+    enabled: bool | None = None
+    batchable: bool | None = None
 
 
 # --- Mailchimp ------------------------------------------------------------------------
@@ -278,6 +296,20 @@ class SavedSegment(Resource):
                     if isinstance(item, dict) and "interest" in item:
                         found.append(category.child("interest", item["interest"]))
         return tuple(found)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudienceWebhook(Resource):
+    """A Mailchimp audience webhook. Mailchimp gives webhooks no name: the URL is the
+    identity, and the key is the label written in the config (or, observed, the URL's
+    digest). `events` and `sources` map each name to whether it fires."""
+
+    kind: ClassVar[str] = "webhook"
+    identity: ClassVar[str | None] = "url"
+
+    url: SecretUrl | None = None
+    events: dict[str, bool] | None = None
+    sources: dict[str, bool] | None = None
 
 
 # --- Ownership ------------------------------------------------------------------------

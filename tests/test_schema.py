@@ -35,6 +35,8 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/espform.schema.json
 ENV = {
     "MAILERLITE_API_TOKEN": "ml-token",
     "MAILCHIMP_API_KEY": "0123456789abcdef0123456789abcdef-us6",
+    # The pet-care example's webhook URL (it carries a token, so it is never in the file).
+    "PETMANAGER_UNSUBSCRIBE_WEBHOOK_URL": "https://crm.petmanager.example/hooks?token=t",
 }
 
 

@@ -84,6 +84,13 @@ def _report(result: ImportResult, out: Path | None) -> None:
         )
     for address, why in result.dropped:
         click.echo(f"Partly written {printable(address)}: {printable(why)}", err=True)
+    if result.secret_env:
+        click.echo(
+            "Webhook URLs may hold secrets and are not written: before `espform plan`, set "
+            + ", ".join(result.secret_env)
+            + " to the URLs (each entry's comment says which webhook it is).",
+            err=True,
+        )
     where = f"into {out}" if out is not None else "to standard output"
     skipped = f"; {len(result.left_out)} commented out" if result.left_out else ""
     click.echo(f"Imported {result.account} {where}{skipped}.", err=True)

@@ -73,6 +73,7 @@ PRUNE_KINDS = {
     "interests": "interest",
     "tags": "tag",
     "segments": "segment",
+    "webhooks": "webhook",
 }
 
 

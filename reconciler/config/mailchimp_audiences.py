@@ -28,6 +28,7 @@ from reconciler.config.mailchimp_documents import (
 )
 from reconciler.config.mailchimp_rules import audience_catalog, segment_rule, tag_rules
 from reconciler.config.renames import check_renames
+from reconciler.config.webhooks import build_audience_webhooks
 from reconciler.model import (
     Address,
     Audience,
@@ -122,6 +123,7 @@ class _Audience:
         self.catalogs[self.address] = catalog
         self._tags(doc.tags or {}, tag_rules(self.ctx, self.path, doc.tags or {}, catalog))
         self._segments(doc.segments or {}, catalog)
+        build_audience_webhooks(self.address, self.path, doc.webhooks or {}, self.ctx, self.state)
 
     def _renames(self, kind: str, section: str, entries: Mapping[str, Any]) -> None:
         check_renames(

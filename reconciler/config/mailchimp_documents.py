@@ -32,6 +32,8 @@ from reconciler.config.document import (
     renamed_from_type,
 )
 from reconciler.config.rules import RuleData, rule_field
+from reconciler.config.webhooks import MailchimpWebhookDocument
+from reconciler.config.webhooks import WebhookName as WebhookLabel
 
 DEFAULT_MAX_CONNECTIONS = 10
 MERGE_TAG_LENGTH = 10
@@ -364,6 +366,10 @@ class AudienceDocument(DocumentModel):
     segments: dict[SegmentName, SegmentDocument] | None = Field(
         default=None, description="Saved segments by name."
     )
+    webhooks: dict[WebhookLabel, MailchimpWebhookDocument] | None = Field(
+        default=None,
+        description="Audience webhooks by a label of your choosing; the URL identifies each.",
+    )
 
 
 class MailchimpPrune(DocumentModel):
@@ -377,6 +383,7 @@ class MailchimpPrune(DocumentModel):
     interests: bool = Field(default=False, description="Delete undeclared interests.")
     tags: bool = Field(default=False, description="Delete undeclared tags.")
     segments: bool = Field(default=False, description="Delete undeclared saved segments.")
+    webhooks: bool = Field(default=False, description="Delete undeclared audience webhooks.")
 
 
 class MailchimpSettings(SettingsDocument):

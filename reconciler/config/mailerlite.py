@@ -49,6 +49,11 @@ from reconciler.config.mailerlite_rules import group_rules
 from reconciler.config.provider import MailerLiteProvider
 from reconciler.config.renames import check_renames
 from reconciler.config.rules import RuleData, rule_field
+from reconciler.config.webhooks import (
+    MailerLiteWebhookDocument,
+    WebhookName,
+    build_mailerlite_webhooks,
+)
 from reconciler.model import Address, Field, Group, Segment, Settings, State
 from reconciler.rules import Rule
 
@@ -147,6 +152,7 @@ class MailerLitePrune(DocumentModel):
     fields: bool = PydanticField(default=False, description="Delete undeclared custom fields.")
     groups: bool = PydanticField(default=False, description="Delete undeclared groups.")
     segments: bool = PydanticField(default=False, description="Delete undeclared segments.")
+    webhooks: bool = PydanticField(default=False, description="Delete undeclared webhooks.")
 
 
 class MailerLiteSettings(SettingsDocument):
@@ -174,6 +180,9 @@ class MailerLiteDocument(DocumentModel):
     segments: dict[SegmentName, SegmentDocument | None] | None = PydanticField(
         default=None, description="Existing segments by name."
     )
+    webhooks: dict[WebhookName, MailerLiteWebhookDocument] | None = PydanticField(
+        default=None, description="Webhooks by name (how they are matched)."
+    )
 
 
 # --- Conversion -------------------------------------------------------------------------
@@ -188,6 +197,7 @@ def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
     )
     _renamable(Group, "group", doc.groups or {}, ctx, state, rules)
     _renamable(Segment, "segment", doc.segments or {}, ctx, state)
+    build_mailerlite_webhooks(doc.webhooks or {}, ctx, state)
     settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
@@ -287,7 +297,12 @@ def _renamable(
 
 
 #: `settings.prune` and per-kind threshold key -> resource kind.
-SETTINGS_KINDS = {"fields": "field", "groups": "group", "segments": "segment"}
+SETTINGS_KINDS = {
+    "fields": "field",
+    "groups": "group",
+    "segments": "segment",
+    "webhooks": "webhook",
+}
 
 
 def _settings(doc: MailerLiteSettings | None, ctx: BuildContext) -> Settings:

@@ -40,7 +40,7 @@ def diff(desired: State, observed: State, settings: Settings, capabilities: Capa
         fold = _folder(kind, capabilities)
         by_key: dict[str, list[Resource]] = defaultdict(list)
         for resource in remote:
-            by_key[fold(resource.key)].append(resource)
+            by_key[fold(_identity(resource))].append(resource)
 
         for want in wanted:
             pattern = _ignored_by(want.key, settings)
@@ -105,7 +105,7 @@ def _match(
 ) -> tuple[Resource | None, Issue | None]:
     """The remote object a declaration refers to, by key and then by renamed_from."""
     fold = _folder(want.kind, capabilities)
-    for name in (want.key, *want.renamed_from):
+    for name in (_identity(want), *want.renamed_from):
         candidates = [r for r in by_key.get(fold(name), []) if id(r) not in claimed]
         if not candidates:
             continue
@@ -117,12 +117,22 @@ def _match(
                 f"(ids {ids}), so espform cannot tell which one is meant; rename or "
                 "delete the extra ones in the ESP's app, then plan again",
             )
-        if fold(name) != fold(want.key) and want.kind not in capabilities.renamable:
+        if fold(name) != fold(_identity(want)) and want.kind not in capabilities.renamable:
             return None, Issue(
                 want.source, f"{want.kind}s cannot be renamed through this ESP's API"
             )
         return candidates[0], None
     return None, None
+
+
+def _identity(resource: Resource) -> str:
+    """What matches a declaration to a remote object: its key, or for kinds the ESP
+    gives no name, the identifying attribute (never shown: it may be a secret URL)."""
+    if resource.identity is None:
+        return resource.key
+    value = getattr(resource, resource.identity)
+    # A SecretUrl stays itself: it hashes and compares by its clear URL.
+    return value if isinstance(value, str) else str(value)
 
 
 def _folder(kind: str, capabilities: Capabilities) -> Callable[[str], str]:
@@ -146,7 +156,7 @@ def _compare(want: Resource, have: Resource, fold: Callable[[str], str]) -> Chan
             destructive=True,
             reason=want.replace_reason,
         )
-    if fold(have.key) != fold(want.key):
+    if want.identity is None and fold(have.key) != fold(want.key):
         return Change(want.address, Action.RENAME, have, want, changed)
     if changed:
         return Change(want.address, Action.UPDATE, have, want, changed)

@@ -35,11 +35,13 @@ _WORDS = {
     ("mailerlite", "field"): ("field", "fields"),
     ("mailerlite", "group"): ("group", "groups"),
     ("mailerlite", "segment"): ("segment", "segments"),
+    ("mailerlite", "webhook"): ("webhook", "webhooks"),
     ("mailchimp", "audience"): ("audience", "audiences"),
     ("mailchimp", "merge_field"): ("merge field", "merge fields"),
     ("mailchimp", "interest_category"): ("interest category", "interest categories"),
     ("mailchimp", "tag"): ("tag", "tags"),
     ("mailchimp", "segment"): ("saved segment", "saved segments"),
+    ("mailchimp", "webhook"): ("webhook", "webhooks"),
 }
 _SECTION_COMMENTS = {
     "settings": (
@@ -53,6 +55,10 @@ _SECTION_COMMENTS = {
         "can be renamed (renamed_from) and are kept when segments are pruned."
     ),
     "audiences": "Audiences by name: settings, merge fields, interests, tags, saved segments.",
+    "webhooks": (
+        "Webhooks by name. Their URLs may hold secrets: each is read from the environment\n"
+        "variable named in its comment; set those before running plan."
+    ),
 }
 
 
@@ -77,14 +83,15 @@ def build_document(state: State, origin: Origin) -> Document:
     body.add("provider", _provider(origin))
     prune = Block([Entry(key, False) for key in PRUNE_KEYS[origin.provider]])
     body.add("settings", Block([Entry("prune", prune)]))
+    secret_env: dict[str, str] = {}
     if origin.provider == "mailerlite":
-        mailerlite_sections(state, body)
+        mailerlite_sections(state, body, secret_env)
     else:
-        mailchimp_sections(state, body)
+        mailchimp_sections(state, body, secret_env)
     for entry in body.entries:
         if entry.key in _SECTION_COMMENTS:
             entry.comment = "\n" + _SECTION_COMMENTS[entry.key]
-    document = Document("", body)
+    document = Document("", body, secret_env)
     document.header = header(document, origin)
     return document
 

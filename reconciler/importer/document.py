@@ -92,6 +92,9 @@ class Document:
 
     header: str
     body: Block
+    #: Environment variable -> the clear value it stands for (webhook URLs): never
+    #: written, only set while the import checks its own file.
+    secret_env: dict[str, str] = field(default_factory=dict)
 
     def objects(self) -> Iterator[Entry]:
         """Every entry that declares an object, at any depth, commented out or not."""

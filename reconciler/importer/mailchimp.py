@@ -24,6 +24,7 @@ from reconciler.config.mailchimp_documents import (
 )
 from reconciler.importer.document import Block, Entry, by_name, fit, key_problem, repeated
 from reconciler.importer.segments import AudienceNames, segments_section
+from reconciler.importer.webhooks import audience_webhooks
 from reconciler.model import Audience, Interest, InterestCategory, MergeField, Resource, State
 
 #: How Mailchimp creates the default merge fields of a new audience (EMAIL is 1st).
@@ -60,14 +61,14 @@ MERGE_FIELD_SETTINGS = (
 )
 
 
-def mailchimp_sections(state: State, body: Block) -> None:
+def mailchimp_sections(state: State, body: Block, secret_env: dict[str, str]) -> None:
     audiences = [r for r in state.of_kind("audience") if isinstance(r, Audience)]
     same = repeated(a.key for a in audiences)
     block = Block()
     for audience in by_name(audiences, lambda a: a.key):
         # Audiences sharing a name share the addresses of their contents too, which can
         # no longer be told apart: only the settings are shown then.
-        entry = _audience(state, audience, with_contents=audience.key not in same)
+        entry = _audience(state, audience, audience.key not in same, secret_env)
         block.entries.append(entry)
         if problem := key_problem(AudienceName, audience.key):
             entry.leave_out(f"this audience's name cannot be written: {problem}")
@@ -80,7 +81,9 @@ def mailchimp_sections(state: State, body: Block) -> None:
         body.add("audiences", block)
 
 
-def _audience(state: State, audience: Audience, with_contents: bool) -> Entry:
+def _audience(
+    state: State, audience: Audience, with_contents: bool, secret_env: dict[str, str]
+) -> Entry:
     raw: dict[str, Any] = {}
     # An audience's managed attributes are exactly its settings (see `model.Audience`).
     for key, value in audience.attributes().items():
@@ -103,6 +106,9 @@ def _audience(state: State, audience: Audience, with_contents: bool) -> Entry:
         "interest_categories": _categories(state, audience, names),
         "tags": _tags(state.of_kind("tag", audience.address), names),
         "segments": segments_section(state.of_kind("segment", audience.address), names),
+        "webhooks": audience_webhooks(
+            state.of_kind("webhook", audience.address), audience.key, secret_env
+        ),
     }
     for key, section in sections.items():
         if section:

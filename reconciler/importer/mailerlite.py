@@ -16,6 +16,7 @@ from reconciler.config.mailerlite import (
     SegmentName,
 )
 from reconciler.importer.document import Block, by_name, fit, key_problem, repeated
+from reconciler.importer.webhooks import mailerlite_webhooks
 from reconciler.model import Field, Resource, State
 
 #: The labels MailerLite gives its built-in fields; "ZIP" became "Zip" in 2023.
@@ -31,7 +32,7 @@ DEFAULT_LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def mailerlite_sections(state: State, body: Block) -> None:
+def mailerlite_sections(state: State, body: Block, secret_env: dict[str, str]) -> None:
     fields = [r for r in state.of_kind("field") if isinstance(r, Field)]
     groups = state.of_kind("group")
     segments = state.of_kind("segment")
@@ -41,6 +42,8 @@ def mailerlite_sections(state: State, body: Block) -> None:
         body.add("groups", written)
     if written := _named(segments, "segment", SegmentName):
         body.add("segments", written)
+    if written := mailerlite_webhooks(state.of_kind("webhook"), secret_env):
+        body.add("webhooks", written)
 
 
 def _fields(fields: list[Field]) -> Block:

@@ -67,6 +67,8 @@ class ImportResult:
     dropped: list[tuple[str, str]]
     account: str
     requests: int
+    #: Variables the written file reads webhook URLs from: the user must set them.
+    secret_env: tuple[str, ...] = ()
 
 
 ProviderFactory = Callable[[ProviderConfig], Provider]
@@ -97,7 +99,19 @@ async def import_account(
         dropped=[(e.address, d) for e in document.written() for d in e.dropped],
         account=origin.account,
         requests=requests,
+        secret_env=tuple(_referenced(document)),
     )
+
+
+def _referenced(document: Document) -> list[str]:
+    """The secret variables the written (not commented-out) entries refer to."""
+    names = []
+    for entry in document.written():
+        url = entry.value.get("url") if isinstance(entry.value, dict) else None
+        for name in document.secret_env:
+            if url == f"${{env:{name}}}":
+                names.append(name)
+    return names
 
 
 def provider_config(request: ImportRequest) -> ProviderConfig:
@@ -140,7 +154,7 @@ def settle(document: Document, origin: Origin, observed: State, capabilities: Ca
     for _ in range(sum(1 for _ in document.objects()) + 1):
         document.header = header(document, origin)
         text = write_yaml(document)
-        problems = check(text, observed, capabilities, origin.credential_env)
+        problems = check(text, observed, capabilities, origin.credential_env, document.secret_env)
         if not problems:
             return text
         culprits = [(_culprit(document, text, p), p) for p in problems]

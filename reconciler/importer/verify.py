@@ -11,7 +11,7 @@ where the conversion rules fall short of the config's.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +35,23 @@ class Problem:
     message: str
 
 
-def check(text: str, observed: State, capabilities: Capabilities, env: str) -> list[Problem]:
-    """What keeps `text` from loading, or from planning no changes against `observed`."""
+def check(
+    text: str,
+    observed: State,
+    capabilities: Capabilities,
+    env: str,
+    secret_env: Mapping[str, str] | None = None,
+) -> list[Problem]:
+    """What keeps `text` from loading, or from planning no changes against `observed`.
+
+    `secret_env` sets the variables the file references webhook URLs by, as the user
+    will have to."""
     with tempfile.TemporaryDirectory(prefix="espform-import-") as folder:
         path = Path(folder) / "espform.yaml"
         path.write_text(text, encoding="utf-8")
         try:
-            config = load_config(path, environ={env: PLACEHOLDER_CREDENTIAL})
+            environ = {**(secret_env or {}), env: PLACEHOLDER_CREDENTIAL}
+            config = load_config(path, environ=environ)
         except ConfigError as err:
             return [Problem(i.location, i.message) for i in err.issues]
     try:

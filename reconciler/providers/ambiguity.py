@@ -14,8 +14,8 @@ too. So `settle_apply` wraps a provider's own apply:
    is reported done, with the object as the account holds it; if not and the failure was
    ambiguous, it is tried again (a bounded number of rounds); a definite refusal stops the
    apply, as before.
-3. For kinds whose names the ESP does not keep unique (MailerLite groups, Mailchimp
-   audiences), objects this apply created are checked against same-named objects; every
+3. For kinds whose names the ESP does not keep unique (MailerLite groups and webhooks,
+   Mailchimp audiences), objects this apply created are checked against same-named objects; every
    apply keeps the one with the lowest id and deletes its own newer copy, so that two
    applies racing on one account end with one object whichever finishes first.
 
@@ -37,11 +37,14 @@ from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderEr
 
 __all__ = ["MAX_ROUNDS", "Settler", "carried_out", "resend_idempotent"]
 
-#: Rounds of (apply, re-read) before an ambiguous change is reported as unknown.
+#: Rounds of (apply, re-read) that leave a change unexplained before it is reported as
+#: unknown.
 MAX_ROUNDS = 4
 
 ApplyOnce = Callable[[Sequence[Change], Progress | None], Awaitable[ApplyResult]]
 Read = Callable[[], Awaitable[State]]
+#: Reads only the given kinds (cheaper than a whole read).
+ReadKinds = Callable[[frozenset[str]], Awaitable[State]]
 #: Deletes a duplicate this apply made; returns an error message, or "" when done.
 DeleteDuplicate = Callable[[Resource], Awaitable[str]]
 
@@ -51,10 +54,14 @@ def _fold(resource_kind: str, case_insensitive: frozenset[str]) -> Callable[[str
 
 
 def _find(state: State, change: Change, case_insensitive: frozenset[str]) -> list[Resource]:
-    """Resources of the change's kind and parent named as the change's target."""
+    """Resources of the change's kind and parent named as the change's target; for kinds
+    the ESP gives no name (a Mailchimp webhook is its URL), those with its identity."""
+    parent = change.address.parent
+    identity = _identity_of(change.after)
+    if identity is not None:
+        return [r for r in state.of_kind(change.kind, parent) if _identity_of(r) == identity]
     fold = _fold(change.kind, case_insensitive)
     wanted = fold(change.address.name)
-    parent = change.address.parent
     found = [r for r in state.of_kind(change.kind, parent) if fold(r.address.name) == wanted]
     if not found and change.kind == "field" and change.after is not None:
         # A MailerLite field is keyed by the key the ESP derived; look by name too.
@@ -85,10 +92,21 @@ def carried_out(
     have = by_id.get(change.remote_id)
     if have is None or change.after is None:
         return False
+    identity = _identity_of(change.after)
     fold = _fold(change.kind, case_insensitive)
-    if fold(have.address.name) != fold(change.address.name):
+    if identity is not None:
+        if _identity_of(have) != identity:
+            return False
+    elif fold(have.address.name) != fold(change.address.name):
         return False
     return have if not attribute_changes(have, change.after) else False
+
+
+def _identity_of(resource: Resource | None) -> object:
+    """The identifying attribute's value, for kinds matched on one instead of a name."""
+    if resource is None or resource.identity is None:
+        return None
+    return getattr(resource, resource.identity)
 
 
 def _half_replaced(change: Change, observed: State) -> Change | None:
@@ -111,17 +129,20 @@ class Settler:
     #: Kinds the ESP lets share a name, and how to delete this apply's own copy.
     duplicable: frozenset[str] = frozenset()
     delete_duplicate: DeleteDuplicate | None = None
-    #: Reads only the duplicable kinds (cheaper than `read`); `read` when not given.
-    read_duplicable: Read | None = None
+    #: Reads only the kinds given (cheaper than `read`); `read` when not given.
+    read_duplicable: ReadKinds | None = None
     max_rounds: int = MAX_ROUNDS
 
     async def apply(self, changes: Sequence[Change], progress: Progress | None) -> ApplyResult:
         order = _order_of(changes)
         final: list[Outcome] = []
         pending = list(changes)
-        for round_number in range(1, self.max_rounds + 1):
-            if not pending:
-                break
+        # Only rounds that leave an ambiguous failure unexplained count against
+        # max_rounds: a round whose lost answers the re-read shows done has settled at
+        # least one change, so the loop still ends, and the changes after it are sent
+        # rather than dropped unreported.
+        retries = 0
+        while pending:
             relay = _Relay(progress)
             result = await self.apply_once(pending, relay)
             settled = [o for o in result.outcomes if o.ok]
@@ -135,7 +156,8 @@ class Settler:
                 observed = await self.read()
                 done, pending, unresolved, stop = self._sort_out(failed, untried, observed)
                 settled += done
-                if stop or round_number == self.max_rounds:
+                retries += 1 if unresolved else 0
+                if stop or retries == self.max_rounds:
                     settled += unresolved
                     pending = []
             relay.release(sorted(settled, key=order))
@@ -181,7 +203,8 @@ class Settler:
         ]
         if not mine or self.delete_duplicate is None:
             return outcomes
-        observed = await (self.read_duplicable or self.read)()
+        kinds = frozenset(o.change.kind for o in mine)
+        observed = await (self.read_duplicable(kinds) if self.read_duplicable else self.read())
         settled: list[Outcome] = []
         changed = False
         for outcome in outcomes:

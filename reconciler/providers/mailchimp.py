@@ -6,6 +6,10 @@ Every kind can be created, renamed in place (keeping its id, values and members)
 deleted. Deleting an audience erases its contacts and reports for good; the plan marks
 it destructive.
 
+Audience webhooks have no name in Mailchimp: they are matched by URL (the key in the
+config is a label), their events and sources are PATCHed in place, and a changed URL is
+a new webhook; the old one is deleted only with `settings.prune.webhooks`.
+
 Example configuration::
 
     provider:
@@ -66,7 +70,9 @@ from reconciler.providers.pacing import mailchimp_pacer
 
 __all__ = ["Mailchimp"]
 
-KINDS = frozenset({"audience", "merge_field", "interest_category", "interest", "tag", "segment"})
+KINDS = frozenset(
+    {"audience", "merge_field", "interest_category", "interest", "tag", "segment", "webhook"}
+)
 API_PATH = "/3.0"
 #: Basic auth takes any user name; the key is the password.
 USERNAME = "espform"
@@ -97,7 +103,8 @@ class Mailchimp(HttpProvider):
     capabilities: ClassVar[Capabilities] = Capabilities(
         kinds=KINDS,
         creatable=KINDS,
-        renamable=KINDS,
+        # A webhook is its URL: a new URL is a new webhook, and the label is not stored.
+        renamable=KINDS - {"webhook"},
         deletable=KINDS,
         # Mailchimp compares tag names ignoring case and may change their case itself.
         case_insensitive=frozenset({"tag"}),

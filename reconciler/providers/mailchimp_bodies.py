@@ -21,6 +21,7 @@ from reconciler.engine.plan import Action, Change
 from reconciler.model import (
     Address,
     Audience,
+    AudienceWebhook,
     Interest,
     InterestCategory,
     MergeField,
@@ -40,6 +41,7 @@ __all__ = [
     "merge_field_body",
     "segment_body",
     "tag_body",
+    "webhook_body",
 ]
 
 #: What a new audience needs (the API refuses a POST without any of them).
@@ -155,6 +157,22 @@ def tag_body(change: Change, *, create: bool) -> JSONObject:
     if create:
         return {"name": change.address.name, "static_segment": []}
     return {"name": change.address.name}
+
+
+def webhook_body(change: Change, *, create: bool) -> JSONObject:
+    """Events and sources in full; the URL (in clear, for Mailchimp only) on create,
+    since a changed URL is a new webhook and never a PATCH."""
+    after = change.after
+    if not isinstance(after, AudienceWebhook) or after.url is None:
+        raise Unresolved(f"{change.address} is not an audience webhook with a url.")
+    body: JSONObject = {}
+    if create:
+        body["url"] = after.url.reveal()
+    if after.events is not None:
+        body["events"] = dict(after.events)
+    if after.sources is not None:
+        body["sources"] = dict(after.sources)
+    return body
 
 
 def segment_body(change: Change, book: IdBook, *, create: bool) -> JSONObject:

@@ -1,7 +1,7 @@
 """Reading a Mailchimp account into the model, in as few requests as the API allows.
 
-One `GET /lists`, then per audience three lists at once (merge fields, interest
-categories, segments), then the interests of every category at once. Every list asks
+One `GET /lists`, then per audience four lists at once (merge fields, interest
+categories, segments, webhooks), then the interests of every category at once. Every list asks
 for `count=1000` (the maximum) and names the wanted `fields`, which also leaves out
 `_links`, the bulk of every response. Tags and saved segments come from one segments
 list, split by `type`; fuzzy segments are not managed and are skipped.
@@ -17,6 +17,7 @@ from reconciler.conditions import canonical_from_api
 from reconciler.model import (
     Address,
     Audience,
+    AudienceWebhook,
     Interest,
     InterestCategory,
     MergeField,
@@ -26,6 +27,7 @@ from reconciler.model import (
     Tag,
 )
 from reconciler.providers.http import HttpClient, JSONObject, gather_or_cancel
+from reconciler.secret_url import SecretUrl
 
 __all__ = [
     "AUDIENCE_SETTINGS",
@@ -79,6 +81,7 @@ MERGE_FIELD_FIELDS = _fields("merge_fields", ("merge_id", "tag", *MERGE_FIELD_AT
 CATEGORY_FIELDS = _fields("categories", ("id", "title", "type", "display_order"))
 INTEREST_FIELDS = _fields("interests", ("id", "name", "display_order"))
 SEGMENT_FIELDS = _fields("segments", ("id", "name", "type", "options"))
+WEBHOOK_FIELDS = "webhooks.id,webhooks.url,webhooks.events,webhooks.sources"
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -104,7 +107,7 @@ class _RawCategory:
 async def _read_audience(http: HttpClient, audience: Audience) -> list[Resource]:
     base = f"/lists/{audience.id}"
     where = f'of audience "{audience.key}"'
-    merge_fields, categories, segments = await gather_or_cancel(
+    merge_fields, categories, segments, webhooks = await gather_or_cancel(
         [
             _items(
                 http,
@@ -121,9 +124,18 @@ async def _read_audience(http: HttpClient, audience: Audience) -> list[Resource]
                 SEGMENT_FIELDS,
                 f"reading the tags and segments {where}",
             ),
+            _webhooks(http, f"{base}/webhooks", f"reading the webhooks {where}"),
         ]
     )
-    return list(_map_audience(audience.address, merge_fields, categories, segments))
+    found = list(_map_audience(audience.address, merge_fields, categories, segments))
+    return found + [webhook_from(data, audience.address) for data in webhooks]
+
+
+async def _webhooks(http: HttpClient, path: str, doing: str) -> list[JSONObject]:
+    # Not paged: the API takes no count or offset on this list.
+    body = await http.request_json("GET", path, params={"fields": WEBHOOK_FIELDS}, context=doing)
+    items = body.get("webhooks") if isinstance(body, dict) else None
+    return [item for item in items or [] if isinstance(item, dict)]
 
 
 async def _read_categories(http: HttpClient, base: str, where: str) -> list[_RawCategory]:
@@ -230,6 +242,18 @@ def interest_from(data: JSONObject, category: Address) -> Interest:
 
 def tag_from(data: JSONObject, audience: Address) -> Tag:
     return Tag(address=audience.child("tag", str(data["name"])), id=str(data["id"]))
+
+
+def webhook_from(data: JSONObject, audience: Address) -> AudienceWebhook:
+    """Keyed by the redacted URL: Mailchimp stores no name, and the URL may be a secret."""
+    url = SecretUrl(str(data.get("url") or ""))
+    return AudienceWebhook(
+        address=audience.child("webhook", str(url)),
+        id=str(data["id"]),
+        url=url,
+        events={str(k): bool(v) for k, v in (data.get("events") or {}).items()},
+        sources={str(k): bool(v) for k, v in (data.get("sources") or {}).items()},
+    )
 
 
 @dataclass(frozen=True)

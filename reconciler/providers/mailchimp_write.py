@@ -25,6 +25,7 @@ from reconciler.providers.mailchimp_bodies import (
     merge_field_body,
     segment_body,
     tag_body,
+    webhook_body,
 )
 from reconciler.providers.mailchimp_ids import IdBook, Unresolved
 from reconciler.providers.mailchimp_read import (
@@ -45,6 +46,7 @@ COLLECTIONS: dict[str, str] = {
     "interest": "/lists/{}/interest-categories/{}/interests",
     "tag": "/lists/{}/segments",
     "segment": "/lists/{}/segments",
+    "webhook": "/lists/{}/webhooks",
 }
 #: The key of an object's id in a response: merge fields have `merge_id`.
 ID_KEYS: dict[str, str] = {"merge_field": "merge_id"}
@@ -132,6 +134,7 @@ def _body(change: Change, book: IdBook, *, create: bool) -> JSONObject:
         "interest_category": category_body,
         "interest": interest_body,
         "tag": tag_body,
+        "webhook": webhook_body,
     }[kind]
     return build(change, create=create)
 

@@ -1,6 +1,6 @@
 """MailerLite (the "connect" API at https://connect.mailerlite.com/api).
 
-Manages custom fields, groups and segments. Segments can only be renamed and deleted:
+Manages custom fields, groups, segments and webhooks. Segments can only be renamed and deleted:
 the API can neither create them nor read or write their filters, so a segmentation rule
 aimed at MailerLite is declared as a rule-driven group instead.
 
@@ -19,8 +19,12 @@ Example configuration::
       # token is needed then.
       # sandbox: .espform/sandbox.db
 
+Webhooks are matched by name; their url, events, enabled and batchable are updated in
+place (`PUT /api/webhooks/{id}`). The URL is held as a `SecretUrl` and revealed only in
+the request body that sends it to MailerLite.
+
 Requests are the cost (120 a minute per account, paced by `pacing.RequestWindow`
-so that a long apply waits rather than meets a 429): `read` fetches the three lists
+so that a long apply waits rather than meets a 429): `read` fetches the four lists
 at once with the largest page sizes, and `apply` sends independent writes through
 `POST /api/batch`, 50 at a time.
 
@@ -43,7 +47,16 @@ from reconciler import __version__
 from reconciler.config.provider import MailerLiteProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
-from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
+from reconciler.model import (
+    Address,
+    Capabilities,
+    Field,
+    Group,
+    Resource,
+    Segment,
+    State,
+    Webhook,
+)
 from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
@@ -68,14 +81,21 @@ from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_tok
 from reconciler.providers.mailerlite_members import MembershipWriter
 from reconciler.providers.mailerlite_scan import scan
 from reconciler.providers.pacing import mailerlite_pacer
+from reconciler.secret_url import SecretUrl
 
 __all__ = ["MailerLite"]
 
 NAME = "mailerlite"
 
 #: The documented account caps, used as page sizes so that each list is one request.
+#: The webhook list documents no `limit` (its pages hold 50): it is read page by page.
 PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250}
-COLLECTION: dict[str, str] = {"field": "fields", "group": "groups", "segment": "segments"}
+COLLECTION: dict[str, str] = {
+    "field": "fields",
+    "group": "groups",
+    "segment": "segments",
+    "webhook": "webhooks",
+}
 
 
 class MailerLite(HttpProvider):
@@ -83,10 +103,10 @@ class MailerLite(HttpProvider):
 
     name: ClassVar[str] = NAME
     capabilities: ClassVar[Capabilities] = Capabilities(
-        kinds=frozenset({"field", "group", "segment"}),
-        creatable=frozenset({"field", "group"}),
+        kinds=frozenset({"field", "group", "segment", "webhook"}),
+        creatable=frozenset({"field", "group", "webhook"}),
         renamable=frozenset({"group", "segment"}),
-        deletable=frozenset({"field", "group", "segment"}),
+        deletable=frozenset({"field", "group", "segment", "webhook"}),
         create_hints={
             "segment": (
                 "MailerLite's API cannot create segments. Declare a group with a `rule` "
@@ -130,7 +150,7 @@ class MailerLite(HttpProvider):
     # --- read -------------------------------------------------------------------------
 
     async def read(self) -> State:
-        kinds = ("field", "group", "segment")
+        kinds = ("field", "group", "segment", "webhook")
         lists = await gather_or_cancel([self._list(kind) for kind in kinds])
         state = State(NAME)
         for kind, items in zip(kinds, lists, strict=True):
@@ -142,7 +162,7 @@ class MailerLite(HttpProvider):
         items: list[JSONObject] = []
         async for page in self._http.pages(
             f"/api/{COLLECTION[kind]}",
-            params={"limit": PAGE_SIZE[kind]},
+            params={"limit": PAGE_SIZE[kind]} if kind in PAGE_SIZE else None,
             context=f"reading the {COLLECTION[kind]}",
         ):
             items.extend(page)
@@ -154,26 +174,30 @@ class MailerLite(HttpProvider):
         self, changes: Sequence[Change], progress: Progress | None = None
     ) -> ApplyResult:
         """Carry out the changes, settling by re-reads those whose answer was lost
-        (see `ambiguity`): group names are not unique, so a racing apply's copy of a
-        group this apply created is resolved by keeping the lower id."""
+        (see `ambiguity`): group and webhook names are not unique, so a racing apply's
+        copy of one this apply created is resolved by keeping the lower id."""
         settler = Settler(
             self._apply_once,
             self.read,
-            duplicable=frozenset({"group"}),
+            duplicable=frozenset({"group", "webhook"}),
             delete_duplicate=self._delete_duplicate,
-            read_duplicable=self._read_groups,
+            read_duplicable=self._read_kinds,
         )
         return await settler.apply(changes, progress)
 
-    async def _read_groups(self) -> State:
+    async def _read_kinds(self, kinds: frozenset[str]) -> State:
+        ordered = sorted(kinds)
+        lists = await gather_or_cancel([self._list(kind) for kind in ordered])
         state = State(NAME)
-        state.extend(resource_from("group", item) for item in await self._list("group"))
+        for kind, items in zip(ordered, lists, strict=True):
+            state.extend(resource_from(kind, item) for item in items)
         return state
 
-    async def _delete_duplicate(self, group: Resource) -> str:
+    async def _delete_duplicate(self, copy: Resource) -> str:
         try:
-            doing = f"deleting {group.address} (id {group.id}), made twice by concurrent applies"
-            await self._http.request("DELETE", f"/api/groups/{group.id}", context=doing)
+            doing = f"deleting {copy.address} (id {copy.id}), made twice by concurrent applies"
+            path = f"/api/{COLLECTION[copy.kind]}/{copy.id}"
+            await self._http.request("DELETE", path, context=doing)
         except ProviderError as exc:
             return str(exc)
         return ""
@@ -285,6 +309,15 @@ def resource_from(kind: str, data: JSONObject) -> Resource:
             builtin=bool(data.get("is_default", False)),
         )
     address = Address.of(NAME, kind, str(data["name"]))
+    if kind == "webhook":
+        return Webhook(
+            address=address,
+            id=remote_id,
+            url=SecretUrl(str(data.get("url") or "")),
+            events=tuple(sorted(str(e) for e in data.get("events") or ())),
+            enabled=bool(data.get("enabled", True)),
+            batchable=bool(data.get("batchable", False)),
+        )
     if kind == "group":
         return Group(address=address, id=remote_id)
     return Segment(address=address, id=remote_id)
@@ -313,6 +346,10 @@ def plan_step(change: Change) -> Step:
         body = {"name": change.address.name}
         doing = f'renaming {old} (id {remote_id}) to "{change.address.name}"'
         return Step(change, (Write("PUT", f"{collection}/{remote_id}", body, doing),))
+    if action is Action.UPDATE and kind == "webhook":
+        body = webhook_body(change.after, only={c.attribute for c in change.attributes})
+        doing = f"updating {old} (id {remote_id})"
+        return Step(change, (Write("PUT", f"webhooks/{remote_id}", body, doing),))
     if action is Action.UPDATE:
         new_name = getattr(change.after, "name", None)
         if kind != "field" or new_name is None:
@@ -333,11 +370,28 @@ def _create(change: Change, collection: str) -> Step:
     if collection == "groups":
         return Step(change, (Write("POST", "groups", {"name": change.address.name}, doing),))
     after = change.after
+    if collection == "webhooks":
+        if getattr(after, "url", None) is None:
+            return Step(change, problem=f"{change.address} needs a url and events.")
+        body = {"name": change.address.name, **webhook_body(after)}
+        return Step(change, (Write("POST", "webhooks", body, doing),))
     field_type = getattr(after, "type", None)
     if field_type is None:
         return Step(change, problem=f"{change.address} needs a type (text, number or date).")
     name = getattr(after, "name", None) or change.address.name
     return Step(change, (Write("POST", "fields", {"name": name, "type": field_type}, doing),))
+
+
+def webhook_body(webhook: Resource | None, only: set[str] | None = None) -> dict[str, Any]:
+    """The managed attributes of a webhook as the API takes them, the URL in clear."""
+    body: dict[str, Any] = {}
+    for name, value in (webhook.attributes() if webhook is not None else {}).items():
+        if value is None or (only is not None and name not in only):
+            continue
+        if isinstance(value, SecretUrl):
+            value = value.reveal()
+        body[name] = list(value) if isinstance(value, tuple) else value
+    return body
 
 
 def succeeded(change: Change, body: Any) -> Outcome:

@@ -21,6 +21,9 @@ __all__ = ["BATCH_LIMIT", "Step", "Write", "group_steps"]
 #: The documented maximum number of sub-requests in one batch.
 BATCH_LIMIT = 50
 
+#: Paths (relative to `/api/`) that MailerLite does not run inside a batch.
+UNBATCHABLE = ("webhooks",)
+
 _PHASE: dict[Action, str] = {
     Action.CREATE: "create",
     Action.RENAME: "modify",
@@ -57,7 +60,13 @@ class Step:
     @property
     def batchable(self) -> bool:
         # A replace is a DELETE whose success the POST depends on: it runs on its own.
-        return not self.problem and len(self.writes) == 1 and self.change.action in _PHASE
+        # Webhook endpoints are not supported inside a batch (DOCS-BAT).
+        return (
+            not self.problem
+            and len(self.writes) == 1
+            and self.change.action in _PHASE
+            and not self.writes[0].path.startswith(UNBATCHABLE)
+        )
 
 
 def group_steps(steps: Iterable[Step]) -> list[list[Step]]:

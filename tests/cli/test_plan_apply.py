@@ -236,6 +236,7 @@ def test_a_failed_batch_names_every_change_in_it_and_counts_only_the_rest_as_not
     with respx.mock(base_url="https://connect.mailerlite.com/api", assert_all_called=False) as api:
         api.get("/fields").respond(200, json=_listed())
         api.get("/segments").respond(200, json=_listed())
+        api.get("/webhooks").respond(200, json=_listed())
         api.get("/groups").respond(200, json=_listed({"id": "7", "name": "Old"}))
         batch = api.post("/batch").respond(503, json={"message": "Service Unavailable"})
         deleted = api.delete("/groups/7").respond(204)

@@ -140,7 +140,7 @@ def test_a_saved_plan_is_refused_when_the_members_to_change_differ(account, espf
     applied = espform("apply", plan_file, "-c", account, "--verbose")
     assert applied.exit_code == 0, applied.output
     assert "Membership: +17 -0 in 2 groups." in applied.stdout
-    assert "API requests: 9 (read: 3 requests; scan of the account: 5 requests" in applied.stderr
+    assert "API requests: 10 (read: 4 requests; scan of the account: 5 requests" in applied.stderr
     assert "membership: 1 request" in applied.stderr
 
 
@@ -184,7 +184,8 @@ def test_no_rule_no_scan(tmp_path, write_config, espform):
     config = write_config("provider: {type: mailerlite, sandbox: sb.db}\ngroups:\n  A: {}\n")
     result = espform("plan", "-c", config, "--verbose")
     assert result.exit_code == 0
-    assert result.stderr.strip() == "API requests: 3 (read: 3 requests)"
+    # Fields, groups, segments and webhooks: one list each.
+    assert result.stderr.strip() == "API requests: 4 (read: 4 requests)"
 
 
 class Terminal(io.StringIO):

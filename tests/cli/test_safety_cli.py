@@ -223,7 +223,7 @@ def test_bad_safety_settings_are_reported_where_they_are(write_config, espform):
         f"{config}:3:23: settings.max_delete_percent: 130 is out of range; it must be a "
         "percentage from 0 to 100 (100 turns the check off)",
         f"{config}:4:24: unknown kind 'grups' in settings.max_change_percent; allowed keys: "
-        "default, fields, groups, segments; did you mean 'groups'?",
+        "default, fields, groups, segments, webhooks; did you mean 'groups'?",
         f"{config}:4:43: settings.max_change_percent.fields: expected a percentage from 0 "
         "to 100, e.g. 30, got a string",
         f"{config}:4:57: settings.max_change_percent.default: -1 is out of range; it must be "
@@ -251,5 +251,5 @@ def test_mailchimp_thresholds_name_mailchimp_kinds(write_config, espform):
     assert (
         f"{config}:3:24: unknown kind 'merge_field' in settings.max_delete_percent; allowed "
         "keys: default, audiences, merge_fields, interest_categories, interests, tags, "
-        "segments; did you mean 'merge_fields'?"
+        "segments, webhooks; did you mean 'merge_fields'?"
     ) in result.output

@@ -274,7 +274,7 @@ def test_a_plan_made_for_another_account_is_refused(tmp_path, write_config, espf
     empty = {"data": [], "links": {"next": None}, "meta": {"current_page": 1}}
     with respx.mock(assert_all_called=False) as api:
         for host in ("eu.example", "us.example"):
-            for kind in ("fields", "groups", "segments"):
+            for kind in ("fields", "groups", "segments", "webhooks"):
                 api.get(f"https://{host}/api/{kind}").mock(
                     return_value=httpx.Response(200, json=empty)
                 )

@@ -227,7 +227,14 @@ def test_document_model_generates_a_json_schema_with_descriptions() -> None:
     schema = MailerLiteDocument.model_json_schema()
 
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"provider", "settings", "fields", "groups", "segments"}
+    assert set(schema["properties"]) == {
+        "provider",
+        "settings",
+        "fields",
+        "groups",
+        "segments",
+        "webhooks",
+    }
     assert all("description" in p for p in schema["properties"].values())
     for definition in schema["$defs"].values():
         for name, prop in definition.get("properties", {}).items():

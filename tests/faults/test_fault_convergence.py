@@ -36,6 +36,8 @@ from reconciler.sandbox import open_app, population
 from reconciler.sandbox.population import Person
 from reconciler.sandbox.transport import SandboxTransport
 
+#: Webhooks declared on each ESP: each is one request, created on its own.
+WEBHOOKS = 5
 #: Applies after which the account must have converged, faults notwithstanding.
 MAX_APPLIES = 12
 FAULTS = {"kinds": ["500", "502", "503", "429", "latency", "drop-before", "drop-after",
@@ -134,12 +136,17 @@ def mailerlite_config(tmp_path: Path) -> Path:
     )
     plain = "\n".join(f"  Group {n:03}: {{}}" for n in range(ML_PLAIN_GROUPS))
     ruled = "\n".join(f"  {name}:\n    rule: {rule}" for name, (rule, _sql) in ML_RULES.items())
+    hooks = "\n".join(
+        f"  Hook {n}: {{url: 'https://crm.example.com/ml/{n}', events: [subscriber.created]}}"
+        for n in range(WEBHOOKS)
+    )
     text = (
         "provider: {type: mailerlite, sandbox: ml.db}\n"
         "fields:\n" + fields + "\n"
         "  tier: {type: text, name: Tier}\n  region: {type: text, name: Region}\n"
         "  status: {type: text, name: Status}\n"
         "groups:\n" + plain + "\n" + ruled + "\n"
+        "webhooks:\n" + hooks + "\n"
     )  # fmt: skip
     path = tmp_path / "espform.yaml"
     path.write_text(text)
@@ -158,6 +165,8 @@ def test_mailerlite_apply_converges_under_faults(tmp_path: Path, store, rate: fl
     sql = _open(db, store)
     assert sql.execute("SELECT name FROM groups GROUP BY name HAVING count(*) > 1").fetchall() == []
     assert sql.execute("SELECT name FROM fields GROUP BY name HAVING count(*) > 1").fetchall() == []
+    webhooks = sql.execute("SELECT name FROM webhooks ORDER BY name").fetchall()
+    assert webhooks == [(f"Hook {n}",) for n in range(WEBHOOKS)]
     (groups,) = sql.execute("SELECT count(*) FROM groups").fetchone()
     assert groups == ML_PLAIN_GROUPS + len(ML_RULES)
     (fields,) = sql.execute("SELECT count(*) FROM fields WHERE key LIKE 'custom_%'").fetchone()
@@ -241,6 +250,14 @@ def mailchimp_config(tmp_path: Path) -> Path:
     text += "    merge_fields:\n" + merge + "\n"
     text += "    interest_categories:\n" + categories + "\n"
     text += "    tags:\n" + plain + "\n" + ruled + "\n"
+    text += (
+        "    webhooks:\n"
+        + "\n".join(
+            f"      hook {n}: {{url: 'https://crm.example.com/mc/{n}', events: [unsubscribe]}}"
+            for n in range(WEBHOOKS)
+        )
+        + "\n"
+    )
     path = tmp_path / "espform.yaml"
     path.write_text(text)
     return path
@@ -262,11 +279,14 @@ def test_mailchimp_apply_converges_under_faults(tmp_path: Path, store, rate: flo
         ("merge_fields", "list_id, tag"),
         ("interest_categories", "list_id, title"),
         ("interests", "category_id, name"),
+        ("webhooks", "list_id, url"),
     ):
         twice = sql.execute(f"SELECT {column} FROM {table} GROUP BY {column} HAVING count(*) > 1")
         assert twice.fetchall() == [], table
     (tags,) = sql.execute("SELECT count(*) FROM segments WHERE type = 'static'").fetchone()
     assert tags == MC_PLAIN_TAGS + len(MC_RULES)
+    (webhooks,) = sql.execute("SELECT count(*) FROM webhooks").fetchone()
+    assert webhooks == WEBHOOKS
     (interests,) = sql.execute("SELECT count(*) FROM interests").fetchone()
     assert interests == MC_CATEGORIES * MC_INTERESTS
     moved = 0

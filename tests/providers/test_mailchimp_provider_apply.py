@@ -645,7 +645,8 @@ def test_apply_without_a_read_reads_once_for_the_ids() -> None:
         read_first=False,
     )
     assert result.ok
-    assert [r.method for r in requests].count("GET") == 9
+    # The whole account once: lists, four lists per audience, two interest lists.
+    assert [r.method for r in requests].count("GET") == 1 + 2 * 4 + 2
     assert sent(requests[-1])[:2] == ("POST", f"{LISTS}/merge-fields")
 
 

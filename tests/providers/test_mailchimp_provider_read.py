@@ -181,6 +181,12 @@ def test_every_list_call_asks_for_1000_items_and_only_the_fields_it_maps() -> No
     for request in requests:
         params = request.url.params
         assert request.method == "GET"
+        if request.url.path.endswith("/webhooks"):
+            # The webhook list takes no count or offset: all of them in one answer.
+            assert "count" not in params and "offset" not in params
+            fields = params["fields"].split(",")
+            assert fields and all(f.startswith("webhooks.") for f in fields)
+            continue
         assert params["count"] == "1000", request.url
         assert params["offset"] == "0"
         fields = params["fields"].split(",")
@@ -246,6 +252,7 @@ def wide_account(audiences: int) -> dict[str, Any]:
         ]
         bodies[f"{base}/merge-fields"] = {"merge_fields": [], "total_items": 0}
         bodies[f"{base}/segments"] = {"segments": [], "total_items": 0}
+        bodies[f"{base}/webhooks"] = {"webhooks": [], "list_id": item["id"], "total_items": 0}
         bodies[f"{base}/interest-categories"] = {"categories": categories, "total_items": 2}
         for category in categories:
             bodies[f"{base}/interest-categories/{category['id']}/interests"] = {
@@ -278,5 +285,5 @@ def test_reads_overlap_but_never_beyond_max_connections(limit: int) -> None:
 
     state, count = run(scenario)
     assert in_flight["peak"] == limit
-    assert count == len(bodies) == 1 + 6 * 3 + 6 * 2
+    assert count == len(bodies) == 1 + 6 * 4 + 6 * 2
     assert len([r for r in state if r.kind == "interest"]) == 6 * 2

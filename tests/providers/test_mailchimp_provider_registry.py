@@ -16,7 +16,7 @@ from reconciler.providers.mailchimp import Mailchimp
 from reconciler.providers.registry import create_provider
 from reconciler.sandbox.core import SandboxRequest, SandboxResponse
 
-KINDS = {"audience", "merge_field", "interest_category", "interest", "tag", "segment"}
+KINDS = {"audience", "merge_field", "interest_category", "interest", "tag", "segment", "webhook"}
 
 
 def test_mailchimp_config_gives_the_mailchimp_provider() -> None:
@@ -24,7 +24,9 @@ def test_mailchimp_config_gives_the_mailchimp_provider() -> None:
     assert isinstance(provider, Mailchimp)
     assert provider.name == "mailchimp"
     caps = provider.capabilities
-    assert caps.kinds == caps.creatable == caps.renamable == caps.deletable == KINDS
+    assert caps.kinds == caps.creatable == caps.deletable == KINDS
+    # A webhook is its URL: a new URL is a new webhook, never a rename.
+    assert caps.renamable == KINDS - {"webhook"}
     run(provider.aclose)
 
 

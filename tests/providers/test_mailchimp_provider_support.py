@@ -47,6 +47,8 @@ ACCOUNT: dict[str, str] = {
     f"/3.0/lists/{PARTNERS}/merge-fields": "merge-fields-partners",
     f"/3.0/lists/{PARTNERS}/interest-categories": "interest-categories-empty",
     f"/3.0/lists/{PARTNERS}/segments": "segments-empty",
+    f"/3.0/lists/{PETS}/webhooks": "webhooks-pets",
+    f"/3.0/lists/{PARTNERS}/webhooks": "webhooks-empty",
 }
 
 

@@ -40,7 +40,7 @@ def apply(
     async def scenario() -> tuple[ApplyResult, list[httpx.Request]]:
         with respx.mock(base_url=BASE, assert_all_called=False) as mock:
             routes(mock)
-            for collection in ("groups", "fields", "segments"):
+            for collection in ("groups", "fields", "segments", "webhooks"):
                 mock.get(f"/api/{collection}").respond(200, json=EMPTY_PAGE)
             provider = make_provider()
             result = await provider.apply(changes, reported.append)

@@ -30,7 +30,7 @@ def read_error(
 
     async def scenario() -> tuple[str, int]:
         with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-            for kind in ("fields", "groups", "segments"):
+            for kind in ("fields", "groups", "segments", "webhooks"):
                 answer = respond.get(kind, httpx.Response(200, json=fixture(f"{kind}-list")))
                 side_effect = answer if isinstance(answer, list) else [answer] * 10
                 mock.get(f"/api/{kind}").mock(side_effect=side_effect)
@@ -60,6 +60,7 @@ def test_401_without_a_known_variable_points_at_the_config() -> None:
             mock.get("/api/fields").respond(401, json=fixture("error-401"))
             mock.get("/api/groups").respond(401, json=fixture("error-401"))
             mock.get("/api/segments").respond(401, json=fixture("error-401"))
+            mock.get("/api/webhooks").respond(401, json=fixture("error-401"))
             provider = MailerLite(config().model_copy(update={"credential_env": None}))
             with pytest.raises(ProviderError) as caught:
                 await provider.read()
@@ -86,8 +87,8 @@ def test_5xx_after_retries_blames_the_server_and_counts_every_attempt() -> None:
     error, count = read_error({"segments": httpx.Response(502)}, max_attempts=4)
     assert "502 after 4 attempts" in error
     assert "try again" in error
-    # 2 good lists + 4 attempts at the failing one.
-    assert count == 6
+    # 3 good lists + 4 attempts at the failing one.
+    assert count == 7
 
 
 def test_request_count_includes_retries_on_success() -> None:
@@ -102,12 +103,14 @@ def test_request_count_includes_retries_on_success() -> None:
             )
             mock.get("/api/groups").respond(200, json=fixture("groups-list"))
             mock.get("/api/segments").respond(200, json=fixture("segments-list"))
+            mock.get("/api/webhooks").respond(200, json=fixture("webhooks-list"))
             provider = make_provider()
             await provider.read()
             await provider.aclose()
             return provider.request_count
 
-    assert run(scenario) == 5
+    # 3 attempts at the fields, one request for each other list.
+    assert run(scenario) == 6
 
 
 def test_403_and_422_say_what_to_do() -> None:

@@ -9,13 +9,13 @@ import httpx
 import respx
 from provider_support import BASE, TOKEN, fixture, make_provider, run
 
-from reconciler.model import Field, Group, Segment, State
+from reconciler.model import Field, Group, Segment, State, Webhook
 
 
 def mock_lists(mock: respx.MockRouter) -> dict[str, respx.Route]:
     return {
         kind: mock.get(f"/api/{kind}").respond(200, json=fixture(f"{kind}-list"))
-        for kind in ("fields", "groups", "segments")
+        for kind in ("fields", "groups", "segments", "webhooks")
     }
 
 
@@ -30,7 +30,7 @@ def test_read_maps_lists_to_the_model() -> None:
 
     state, count = run(scenario)
     assert state.provider == "mailerlite"
-    assert count == 3
+    assert count == 4
     fields = {r.key: r for r in state.of_kind("field")}
     assert all(isinstance(f, Field) for f in fields.values())
     builtin = {key for key, f in fields.items() if f.builtin}
@@ -59,6 +59,18 @@ def test_read_maps_lists_to_the_model() -> None:
         ("Engaged last 30 days", "140216001180001001"),
         ("Never opened", "140216001180001002"),
     ]
+    (webhook,) = state.of_kind("webhook")
+    assert isinstance(webhook, Webhook)
+    assert (webhook.key, webhook.id, webhook.events, webhook.enabled, webhook.batchable) == (
+        "Unsubscribes",
+        "131474011998962001",
+        ("subscriber.unsubscribed",),
+        True,
+        False,
+    )
+    assert webhook.url is not None
+    assert webhook.url.reveal() == "https://crm.example.com/hooks/ml?token=fixture-s3cret"
+    assert "fixture-s3cret" not in repr(webhook) and "fixture-s3cret" not in str(webhook.url)
     assert all(isinstance(r.id, str) for r in state)
 
 
@@ -77,6 +89,8 @@ def test_read_asks_for_the_largest_pages_with_auth_and_json_headers() -> None:
         "fields": {"limit": "100", "page": "1"},
         "groups": {"limit": "1000", "page": "1"},
         "segments": {"limit": "250", "page": "1"},
+        # The webhook list documents no limit: its own pages of 50 are followed.
+        "webhooks": {"page": "1"},
     }
     request = routes["groups"].calls.last.request
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
@@ -90,6 +104,7 @@ def test_read_follows_pages_until_the_last() -> None:
         with respx.mock(base_url=BASE) as mock:
             mock.get("/api/fields").respond(200, json=fixture("fields-list"))
             mock.get("/api/segments").respond(200, json=fixture("segments-list"))
+            mock.get("/api/webhooks").respond(200, json=fixture("webhooks-list"))
             groups = mock.get("/api/groups").mock(
                 side_effect=lambda request: httpx.Response(
                     200, json=fixture(f"groups-page-{request.url.params['page']}")
@@ -122,7 +137,7 @@ class Overlap(httpx.AsyncBaseTransport):
         return httpx.Response(200, content=json.dumps(fixture(f"{kind}-list")).encode())
 
 
-def test_the_three_lists_are_read_concurrently() -> None:
+def test_the_four_lists_are_read_concurrently() -> None:
     transport = Overlap()
 
     async def scenario() -> State:
@@ -132,5 +147,5 @@ def test_the_three_lists_are_read_concurrently() -> None:
         return state
 
     state = run(scenario)
-    assert transport.peak == 3
-    assert len(state) == 11 + 3 + 2
+    assert transport.peak == 4
+    assert len(state) == 11 + 3 + 2 + 1

@@ -20,7 +20,7 @@ def test_mailerlite_config_gives_the_mailerlite_provider() -> None:
     provider = create_provider(config())
     assert isinstance(provider, MailerLite)
     assert provider.name == "mailerlite"
-    assert provider.capabilities.creatable == frozenset({"field", "group"})
+    assert provider.capabilities.creatable == frozenset({"field", "group", "webhook"})
     assert "group" in provider.capabilities.create_hints["segment"]
     run(provider.aclose)
 
@@ -44,7 +44,8 @@ def test_transport_max_attempts_and_sleep_can_be_injected() -> None:
     run(provider.aclose)
     assert len(state.of_kind("group")) == 3
     assert len(sleep.calls) == 2
-    assert provider.request_count == 5
+    # Two 503s and the third try at the groups, one request for each other list.
+    assert provider.request_count == 6
     assert set(seen) == {"connect.mailerlite.com"}
 
 
@@ -83,7 +84,12 @@ def test_sandbox_is_mounted_in_process_with_a_placeholder_token(
     state = run(provider.read)
     assert len(state) == 0
     assert opened == [("mailerlite", db)]
-    assert sorted(r.path for r in app.requests) == ["/api/fields", "/api/groups", "/api/segments"]
+    assert sorted(r.path for r in app.requests) == [
+        "/api/fields",
+        "/api/groups",
+        "/api/segments",
+        "/api/webhooks",
+    ]
     for request in app.requests:
         assert request.headers["authorization"] == "Bearer sandbox"
     assert not app.closed

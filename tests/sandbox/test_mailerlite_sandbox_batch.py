@@ -97,6 +97,21 @@ def test_a_batch_is_not_nested(ml_api: MlApi) -> None:
     assert response.json()["responses"][0]["code"] == 404
 
 
+def test_webhooks_are_not_reached_from_a_batch(ml_api: MlApi) -> None:
+    body = {"url": "https://crm.example.com/hook", "events": ["subscriber.created"]}
+    response = _batch(
+        ml_api.client,
+        [
+            {"method": "POST", "path": "api/webhooks", "body": body},
+            {"method": "GET", "path": "api/webhooks"},
+            {"method": "DELETE", "path": "api/webhooks/1"},
+        ],
+    )
+
+    assert [r["code"] for r in response.json()["responses"]] == [404, 404, 404]
+    assert ml_api.client.get("/api/webhooks").json()["data"] == []
+
+
 def _upserts(n: int) -> list[dict[str, Any]]:
     return [
         {"method": "POST", "path": "api/subscribers", "body": {"email": f"i{k}@example.com"}}

@@ -27,6 +27,7 @@ from reconciler.sandbox.mailchimp import (
     merge_fields,
     segments,
     tags,
+    webhooks,
 )
 from reconciler.sandbox.mailchimp.admin import AdminApi, is_admin
 from reconciler.sandbox.mailchimp.context import Ctx, Endpoint, Settings
@@ -64,6 +65,7 @@ ENDPOINTS: list[Endpoint] = [
     *segments.ENDPOINTS,
     *members.ENDPOINTS,
     *tags.ENDPOINTS,
+    *webhooks.ENDPOINTS,
 ]
 
 

@@ -257,7 +257,14 @@ def delete_list(ctx: Ctx, list_id: str) -> Reply:
         " (SELECT id FROM segments WHERE list_id = ?)",
         (list_id,),
     )
-    for table in ("members", "segments", "interests", "interest_categories", "merge_fields"):
+    for table in (
+        "members",
+        "segments",
+        "interests",
+        "interest_categories",
+        "merge_fields",
+        "webhooks",
+    ):
         db.execute(f"DELETE FROM {table} WHERE list_id = ?", (list_id,))
     db.execute("DELETE FROM forgotten WHERE list_id = ?", (list_id,))
     db.execute("DELETE FROM lists WHERE id = ?", (list_id,))

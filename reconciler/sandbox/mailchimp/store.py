@@ -80,6 +80,16 @@ CREATE TABLE IF NOT EXISTS segments (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS segments_list ON segments (list_id, type, id);
+-- Audience webhooks; `events` and `sources` are JSON objects of booleans.
+CREATE TABLE IF NOT EXISTS webhooks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    list_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    sources TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhooks_list ON webhooks (list_id, seq);
 CREATE TABLE IF NOT EXISTS members (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     list_id TEXT NOT NULL,

@@ -28,6 +28,7 @@ from reconciler.sandbox.mailerlite.routes_fields import FieldRoutes
 from reconciler.sandbox.mailerlite.routes_groups import GroupRoutes
 from reconciler.sandbox.mailerlite.routes_segments import SegmentRoutes
 from reconciler.sandbox.mailerlite.routes_subscribers import SubscriberRoutes
+from reconciler.sandbox.mailerlite.routes_webhooks import WebhookRoutes
 from reconciler.sandbox.mailerlite.routing import Account, Endpoint
 from reconciler.sandbox.mailerlite.store import Clock, Store
 from reconciler.sandbox.mailerlite.views import GroupCountCache
@@ -68,6 +69,7 @@ class MailerLiteApp:
             FieldRoutes(self.account),
             SegmentRoutes(self.account),
             SubscriberRoutes(self.account),
+            WebhookRoutes(self.account),
             BatchRoutes(self._dispatch_batched, self._check_import_budget),
         ):
             routes.register(self.router)

@@ -11,6 +11,7 @@ GROUP_MODEL = "App\\Models\\Group\\Group"
 FIELD_MODEL = "App\\Models\\Field"
 SEGMENT_MODEL = "App\\Models\\Segment"
 SUBSCRIBER_MODEL = "App\\Models\\Subscriber\\Subscriber"
+WEBHOOK_MODEL = "App\\Models\\Webhook"
 
 
 class ApiError(Exception):

@@ -6,7 +6,8 @@ faulted one by one: the batch is one request against the per-minute budget (whet
 sub-requests count is undocumented; the docs present batching as the way to stay under
 the limit). A batch made only of `POST api/subscribers` is an import and, when rate
 limiting is on, also takes from the import budget (5 per minute). A batch inside a batch
-is not routed (404).
+is not routed (404), nor are webhook endpoints, which the docs say a batch does not yet
+support.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from reconciler.sandbox.mailerlite.routing import add, ok
 MAX_REQUESTS = 50
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 IMPORT_PATH = "api/subscribers"
+#: Paths a sub-request cannot reach: a batch in a batch, and the webhooks (DOCS-BAT).
+NOT_IN_BATCH = ("/api/batch", "/api/webhooks")
 
 Dispatch = Callable[[ApiCall], SandboxResponse]
 #: Called for an import batch before it runs; raises ApiError (429) when over budget.
@@ -86,7 +89,8 @@ class BatchRoutes:
             sub_call = ApiCall.for_batch(
                 item["method"], item["path"], item.get("body"), call.origin
             )
-            if sub_call.path.rstrip("/") == "/api/batch":
+            path = sub_call.path.rstrip("/")
+            if any(path == p or path.startswith(f"{p}/") for p in NOT_IN_BATCH):
                 answer = route_not_found(sub_call.path).response()
             else:
                 answer = self.dispatch(sub_call)

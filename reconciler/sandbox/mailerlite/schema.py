@@ -76,6 +76,19 @@ CREATE TABLE IF NOT EXISTS segment_members (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS segment_members_by_subscriber ON segment_members (subscriber_id);
 
+-- As the API returns them; `events` is a JSON array. `secret` signs deliveries.
+CREATE TABLE IF NOT EXISTS webhooks (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    events      TEXT NOT NULL,
+    enabled     INTEGER NOT NULL DEFAULT 1,
+    batchable   INTEGER NOT NULL DEFAULT 0,
+    secret      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS request_stats (
     scope  TEXT NOT NULL,
     route  TEXT NOT NULL,
@@ -99,6 +112,7 @@ ID_BASES: dict[str, int] = {
     "segments": 158_322_810_644_019_000,
     "subscribers": 165_971_156_405_323_000,
     "fields": 148_220_407_113_905_000,
+    "webhooks": 131_474_011_998_962_000,
 }
 
 
