@@ -44,6 +44,7 @@ from reconciler.config.provider import MailerLiteProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
+from reconciler.providers import shapes
 from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
@@ -144,6 +145,7 @@ class MailerLite(HttpProvider):
             f"/api/{COLLECTION[kind]}",
             params={"limit": PAGE_SIZE[kind]},
             context=f"reading the {COLLECTION[kind]}",
+            shape=shapes.MAILERLITE[kind],
         ):
             items.extend(page)
         return items
