@@ -210,6 +210,8 @@ class PageGuard:
     _cursors: set[str] = field(default_factory=set)
     _last_ids: tuple[Any, ...] | None = None
     _step: int = 0
+    #: What bounded the pages, in the answer's words, when not `meta.total`.
+    reported: str = ""
 
     def page(self, items: Sequence[Any], request: str) -> None:
         """Count a page read: refuse an oversized page and the same page over again."""
@@ -227,11 +229,12 @@ class PageGuard:
             raise BadAnswer(request, "the page repeats the page before it (endless paging)")
         self._last_ids = ids
         if self.pages > self.most_pages:
-            told = f"{self.total} items" if self.total is not None else "no total"
+            told = self.reported or (
+                f"{self.total} items reported" if self.total is not None else "no total reported"
+            )
             raise BadAnswer(
                 request,
-                f"paging has not ended after {self.pages - 1} pages ({told} reported); "
-                "stopped as endless",
+                f"paging has not ended after {self.pages - 1} pages ({told}); stopped as endless",
             )
 
     @property

@@ -282,7 +282,8 @@ class HttpClient:
                     await self._wait(self._backoff_for(attempt), method, path, "unreadable body")
                     continue
                 raise ProviderError(
-                    f"{method} {path} answered {response.status_code} with a body that is "
+                    f"{request_label(self.base_url, method, path, params)} answered "
+                    f"{response.status_code} with a body that is "
                     f"not JSON ({_content_type(response)}); check that provider.base_url "
                     f"({api_origin(self.base_url)}) points at the API",
                     ambiguous=method != "GET",
@@ -397,6 +398,7 @@ class HttpClient:
                 guard.total = optional_int(meta, "total", "meta", request)
                 if last is not None and guard.total is None:
                     guard.total = last * max(len(data), 1)
+                    guard.reported = f"meta.last_page was {last} on page 1"
             if current is not None and current != page:
                 raise BadAnswer(
                     request, f"meta.current_page is {current} (the server ignores `page`)"
