@@ -41,6 +41,8 @@ __all__ = [
 MAX_PAGES = 10_000
 #: Query parameters left out of a request's label: long and of no help to a reader.
 _UNSHOWN_PARAMS = frozenset({"fields"})
+#: base_url paths shown in a request's label: Mailchimp's API version, no one's secret.
+_PUBLIC_PREFIXES = frozenset({"/3.0"})
 
 
 class BadAnswer(ProviderError):
@@ -68,9 +70,11 @@ class BadAnswer(ProviderError):
 def request_label(
     base_url: str, method: str, path: str, params: Mapping[str, str | int] | None = None
 ) -> str:
-    """`GET /3.0/lists?count=1000&offset=0`: the API's path prefix and the query, never
-    the host (a Mailchimp host names the account's data center) or a credential."""
+    """`GET /3.0/lists?count=1000&offset=0`: the path and the query, never the host (a
+    Mailchimp host names the account's data center) nor a base_url path other than the
+    public API version (a proxy's path may carry a token)."""
     prefix = httpx.URL(base_url).path.rstrip("/")
+    prefix = prefix if prefix in _PUBLIC_PREFIXES else ""
     shown = {k: v for k, v in (params or {}).items() if k not in _UNSHOWN_PARAMS}
     query = "&".join(f"{k}={v}" for k, v in shown.items())
     return f"{method.upper()} {prefix}{path}" + (f"?{query}" if query else "")
