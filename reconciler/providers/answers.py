@@ -19,13 +19,15 @@ from typing import Any
 
 import httpx
 
-from reconciler.providers.base import ProviderError
+from reconciler.engine.plan import Action, Change
+from reconciler.providers.base import Outcome, ProviderError
 
 __all__ = [
     "ID",
     "INT",
     "LIST",
     "MAX_PAGES",
+    "NEEDS_ID",
     "OBJECT",
     "TEXT",
     "BadAnswer",
@@ -34,6 +36,8 @@ __all__ = [
     "Shape",
     "check_items",
     "request_label",
+    "unreadable_write",
+    "written",
 ]
 
 #: Pages one list may take when the answer reports no total: a million items at the
@@ -262,3 +266,31 @@ class PageGuard:
             )
         self._cursors.add(cursor)
         return cursor
+
+
+# --- writes -------------------------------------------------------------------------
+
+
+def written(body: Any, key: str | None, shape: Shape, request: str) -> dict[str, Any]:
+    """The object a write answered with (`body[key]`, or the body itself when `key` is
+    None), or an ambiguous BadAnswer: the write may have been carried out, and
+    nothing in the answer proves it, so the account must be read to know."""
+    where = key or "answer"
+    found = body.get(key) if key is not None and isinstance(body, dict) else body
+    if key is not None and isinstance(body, dict) and key not in body:
+        raise BadAnswer(request, f"`{key}` is missing", ambiguous=True)
+    defect = item_defect(found, shape, where)
+    if defect:
+        raise BadAnswer(request, defect, ambiguous=True)
+    return found
+
+
+#: Writes whose answer must carry the new object's id: without it espform cannot prove
+#: the object exists, nor find it again by id.
+NEEDS_ID = frozenset({Action.CREATE, Action.REPLACE})
+
+
+def unreadable_write(change: Change, error: BadAnswer) -> Outcome:
+    """A write answered 2xx with something unreadable: made or not, only a read tells,
+    so the outcome is unknown (the apply re-reads; see `ambiguity`)."""
+    return Outcome(change, ok=False, error=str(error), unknown=True)
