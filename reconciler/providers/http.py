@@ -22,6 +22,16 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 
+from reconciler.providers.answers import (
+    MAX_PAGES,
+    BadAnswer,
+    PageGuard,
+    Shape,
+    check_items,
+    optional_int,
+    request_label,
+    section,
+)
 from reconciler.providers.base import ProviderError
 from reconciler.providers.pacing import Pacer, Wait, report
 from reconciler.urls import api_origin
@@ -272,7 +282,8 @@ class HttpClient:
                     await self._wait(self._backoff_for(attempt), method, path, "unreadable body")
                     continue
                 raise ProviderError(
-                    f"{method} {path} answered {response.status_code} with a body that is "
+                    f"{request_label(self.base_url, method, path, params)} answered "
+                    f"{response.status_code} with a body that is "
                     f"not JSON ({_content_type(response)}); check that provider.base_url "
                     f"({api_origin(self.base_url)}) points at the API",
                     ambiguous=method != "GET",
@@ -363,27 +374,39 @@ class HttpClient:
         params: Mapping[str, str | int] | None = None,
         page_param: str = "page",
         context: str = "",
+        shape: Shape | None = None,
     ) -> AsyncIterator[list[JSONObject]]:
         """Yield the `data` of each page of a page-numbered list, from page 1.
 
         Stops when `links.next` is null or `meta.current_page` reaches `meta.last_page`;
-        a response with neither (not paginated) or an empty page also ends the list, so a
-        server that ignores `page` cannot make this loop forever.
+        a response with neither (not paginated) or an empty page also ends the list.
+        Every item must have `shape`; a page other than the one asked for, a page over
+        `limit`, or more pages than `meta.total` (or `meta.last_page`) allows is a
+        `BadAnswer`: stopping quietly there would plan from half a list.
         """
+        guard = PageGuard(_limit(params, "limit"))
         page = 1
         while True:
-            body = await self.get(
-                path, params={**(params or {}), page_param: page}, context=context
-            )
-            data, links, meta = _envelope(body)
-            current, last = meta.get("current_page"), meta.get("last_page")
-            if current is not None and int(current) != page:
-                # A server (or proxy) that ignores `page` answers page 1 again with `next`
-                # still set: stop rather than read (and count) the same page forever.
-                return
+            query = {**(params or {}), page_param: page}
+            request = request_label(self.base_url, "GET", path, query)
+            body = await self.get(path, params=query, context=context)
+            data = check_items(body, "data", shape, request)
+            links, meta = section(body, "links", request), section(body, "meta", request)
+            current = optional_int(meta, "current_page", "meta", request)
+            last = optional_int(meta, "last_page", "meta", request)
+            if page == 1:
+                guard.total = optional_int(meta, "total", "meta", request)
+                if last is not None and guard.total is None:
+                    guard.total = last * max(len(data), 1)
+                    guard.reported = f"meta.last_page was {last} on page 1"
+            if current is not None and current != page:
+                raise BadAnswer(
+                    request, f"meta.current_page is {current} (the server ignores `page`)"
+                )
+            guard.page(data, request)
             yield data
             has_next = links.get("next") is not None if "next" in links else None
-            at_last = int(current) >= int(last) if current is not None and last else None
+            at_last = current >= last if current is not None and last is not None else None
             if not data or has_next is False or at_last or (has_next is None and at_last is None):
                 return
             page += 1
@@ -395,21 +418,29 @@ class HttpClient:
         params: Mapping[str, str | int] | None = None,
         cursor_param: str = "cursor",
         context: str = "",
+        shape: Shape | None = None,
     ) -> AsyncIterator[list[JSONObject]]:
-        """Yield the `data` of each page of a cursor list until `meta.next_cursor` is null."""
+        """Yield the `data` of each page of a cursor list until `meta.next_cursor` is null.
+
+        A cursor followed before, a page repeating the one before, a page over `limit` or
+        `MAX_PAGES` pages (cursor lists report no total) is a `BadAnswer`.
+        """
+        guard = PageGuard(_limit(params, "limit"))
         cursor: str | None = None
         while True:
             query: dict[str, str | int] = dict(params or {})
             if cursor is not None:
                 query[cursor_param] = cursor
+            request = request_label(self.base_url, "GET", path, query)
             body = await self.get(path, params=query, context=context)
-            data, _links, meta = _envelope(body)
+            data = check_items(body, "data", shape, request)
+            meta = section(body, "meta", request)
+            guard.page(data, request)
             yield data
-            following = meta.get("next_cursor")
-            # A repeated cursor would loop forever; treat it as the end.
-            if not following or not data or following == cursor:
+            following = guard.cursor(meta.get("next_cursor"), request)
+            if following is None or not data:
                 return
-            cursor = str(following)
+            cursor = following
 
     async def offset_items(
         self,
@@ -422,32 +453,52 @@ class HttpClient:
         offset_param: str = "offset",
         total_key: str = "total_items",
         context: str = "",
+        shape: Shape | None = None,
     ) -> list[JSONObject]:
         """Every item of a count/offset list whose pages report the total.
 
         The first page gives the total, so the remaining pages are requested at once
-        (the concurrency bound still applies) instead of one after another.
+        (the concurrency bound still applies) instead of one after another. A missing
+        total, a page over `page_size`, an empty page before the total is reached, a
+        total that changes between pages, or more pages than `MAX_PAGES` is a
+        `BadAnswer`.
         """
         base = {**(params or {}), count_param: page_size}
 
-        async def fetch(offset: int) -> tuple[list[JSONObject], int]:
-            body = await self.get(path, params={**base, offset_param: offset}, context=context)
-            if not isinstance(body, dict):
-                raise ProviderError(
-                    f"GET {path} answered {type(body).__name__} where an object with "
-                    f"`{items_key}` was expected; check provider.base_url "
-                    f"({api_origin(self.base_url)})"
-                )
-            items = list(body.get(items_key) or [])
-            total = body.get(total_key)
-            return items, total if isinstance(total, int) else len(items)
+        async def fetch(offset: int) -> tuple[list[JSONObject], int, str]:
+            query = {**base, offset_param: offset}
+            request = request_label(self.base_url, "GET", path, query)
+            body = await self.get(path, params=query, context=context)
+            items = check_items(body, items_key, shape, request)
+            total = optional_int(body, total_key, "answer", request)
+            if total is None:
+                raise BadAnswer(request, f"`{total_key}` is missing")
+            PageGuard(page_size).page(items, request)
+            return items, total, request
 
-        first, total = await fetch(0)
+        first, total, request = await fetch(0)
         # Step by what the server actually sent, in case it caps pages below page_size.
         step = len(first)
+        if total > step and step == 0:
+            raise BadAnswer(request, f"`{total_key}` is {total} but the first page is empty")
         offsets = range(step, total, step) if step else range(0)
+        if len(offsets) >= MAX_PAGES:
+            raise BadAnswer(
+                request,
+                f"`{total_key}` is {total}: {len(offsets) + 1} pages of {step}, more than "
+                f"the {MAX_PAGES} espform reads of one list",
+            )
         rest = await gather_or_cancel([fetch(offset) for offset in offsets])
-        return [*first, *(item for items, _total in rest for item in items)]
+        for offset, (items, later_total, later) in zip(offsets, rest, strict=True):
+            if later_total != total:
+                raise BadAnswer(
+                    later,
+                    f"`{total_key}` is {later_total}, but was {total} on the first page "
+                    "(the list changed while being read)",
+                )
+            if not items and offset < total:
+                raise BadAnswer(later, f"the page is empty before `{total_key}` ({total})")
+        return [*first, *(item for items, _total, _request in rest for item in items)]
 
 
 async def gather_or_cancel(awaitables: list[Awaitable[T]]) -> list[T]:
@@ -465,13 +516,9 @@ async def gather_or_cancel(awaitables: list[Awaitable[T]]) -> list[T]:
         raise
 
 
-def _envelope(body: Any) -> tuple[list[JSONObject], JSONObject, JSONObject]:
-    if not isinstance(body, dict):
-        raise ProviderError(f"expected a JSON object with `data`, got {type(body).__name__}")
-    data = body.get("data") or []
-    links = body.get("links") or {}
-    meta = body.get("meta") or {}
-    return list(data), dict(links), dict(meta)
+def _limit(params: Mapping[str, str | int] | None, key: str) -> int | None:
+    value = (params or {}).get(key)
+    return int(value) if isinstance(value, int) or str(value or "").isdigit() else None
 
 
 def _content_type(response: httpx.Response) -> str:

@@ -288,4 +288,5 @@ class Mailchimp(HttpProvider):
                         change.before.address if change.before else change.address, change.remote_id
                     )
                 return write_failed(change, number, exc)
-        return finish(change, body, book)
+        last = step.calls[-1] if step.calls else None
+        return finish(change, body, book, f"{last.method} {API_PATH}{last.path}" if last else "")

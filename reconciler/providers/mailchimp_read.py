@@ -27,6 +27,7 @@ from reconciler.model import (
     Tag,
 )
 from reconciler.providers.http import HttpClient, JSONObject, gather_or_cancel
+from reconciler.providers.shapes import MAILCHIMP
 from reconciler.secret_url import SecretUrl
 
 __all__ = [
@@ -165,7 +166,12 @@ async def _items(
     http: HttpClient, path: str, key: str, fields: str, doing: str
 ) -> list[JSONObject]:
     return await http.offset_items(
-        path, items_key=key, params={"fields": fields}, page_size=PAGE_SIZE, context=doing
+        path,
+        items_key=key,
+        params={"fields": fields},
+        page_size=PAGE_SIZE,
+        context=doing,
+        shape=MAILCHIMP[key],
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Resource
+from reconciler.providers.answers import ID, NEEDS_ID, BadAnswer, Shape, unreadable_write, written
 from reconciler.providers.base import Outcome
 from reconciler.providers.http import JSONObject
 from reconciler.providers.mailchimp_bodies import (
@@ -176,12 +177,18 @@ def _lookup(address: Address, find: Callable[[Address], str | None]) -> list[str
 # --- outcomes ---------------------------------------------------------------------------
 
 
-def finish(change: Change, body: Any, book: IdBook) -> Outcome:
-    """The successful Outcome of a change, with the book brought up to date."""
+def finish(change: Change, body: Any, book: IdBook, request: str = "") -> Outcome:
+    """The successful Outcome of a change, with the book brought up to date; unknown
+    when a create's answer carries no id (see `answers.written`)."""
     before = change.before
     if change.action is Action.DELETE:
         book.deleted(before.address if before else change.address, change.remote_id)
         return Outcome(change, ok=True)
+    if change.action in NEEDS_ID:
+        try:
+            written(body, None, Shape({ID_KEYS.get(change.kind, "id"): ID}), request)
+        except BadAnswer as exc:
+            return unreadable_write(change, exc)
     data = body if isinstance(body, dict) else {}
     new_id = data.get(ID_KEYS.get(change.kind, "id"))
     remote_id = str(new_id) if new_id is not None else change.remote_id

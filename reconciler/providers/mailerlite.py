@@ -57,7 +57,9 @@ from reconciler.model import (
     State,
     Webhook,
 )
+from reconciler.providers import shapes
 from reconciler.providers.ambiguity import Settler
+from reconciler.providers.answers import NEEDS_ID, BadAnswer, unreadable_write, written
 from reconciler.providers.base import (
     ApplyResult,
     MembershipOutcome,
@@ -164,6 +166,7 @@ class MailerLite(HttpProvider):
             f"/api/{COLLECTION[kind]}",
             params={"limit": PAGE_SIZE[kind]} if kind in PAGE_SIZE else None,
             context=f"reading the {COLLECTION[kind]}",
+            shape=shapes.MAILERLITE[kind],
         ):
             items.extend(page)
         return items
@@ -251,7 +254,9 @@ class MailerLite(HttpProvider):
                 )
             except ProviderError as exc:
                 return [write_failed(step.change, number, exc)]
-        return [succeeded(step.change, body)]
+        last = step.writes[-1] if step.writes else None
+        label = f"{last.method} /api/{last.path}" if last else ""
+        return [succeeded(step.change, body, label)]
 
     async def _run_batch(self, unit: list[Step]) -> list[Outcome]:
         requests = [write.as_batch_request() for step in unit for write in step.writes]
@@ -274,11 +279,13 @@ class MailerLite(HttpProvider):
         # The server has run every sub-request by now, so each one is reported, even
         # those after a failure: the outcomes must say what the account now holds.
         outcomes: list[Outcome] = []
-        for step, response in zip(unit, responses, strict=True):
+        for number, (step, response) in enumerate(zip(unit, responses, strict=True), 1):
             code = int(response.get("code", 0)) if isinstance(response, dict) else 0
             sub_body = response.get("body") if isinstance(response, dict) else None
             if 200 <= code < 300:
-                outcomes.append(succeeded(step.change, sub_body))
+                write = step.writes[0]
+                label = f"POST /api/batch (request {number}: {write.method} /api/{write.path})"
+                outcomes.append(succeeded(step.change, sub_body, label))
             else:
                 error = self._errors.describe(code, sub_body, doing=step.writes[0].doing)
                 outcomes.append(Outcome(step.change, ok=False, error=error))
@@ -394,11 +401,17 @@ def webhook_body(webhook: Resource | None, only: set[str] | None = None) -> dict
     return body
 
 
-def succeeded(change: Change, body: Any) -> Outcome:
-    """The Outcome of a change MailerLite accepted, with the object it now holds."""
+def succeeded(change: Change, body: Any, request: str = "") -> Outcome:
+    """The Outcome of a change MailerLite accepted, with the object it now holds; unknown
+    when the answer cannot show that object (see `answers.written`)."""
     if change.action is Action.DELETE:
         return Outcome(change, ok=True)
     data = body.get("data") if isinstance(body, dict) else None
+    if change.action in NEEDS_ID or isinstance(data, dict):
+        try:
+            data = written(body, "data", shapes.MAILERLITE[change.kind], request)
+        except BadAnswer as exc:
+            return unreadable_write(change, exc)
     result = resource_from(change.kind, data) if isinstance(data, dict) else change.after
     warning = ""
     if (

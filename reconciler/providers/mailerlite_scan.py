@@ -22,6 +22,7 @@ from typing import Any
 
 from reconciler.engine.membership import Member
 from reconciler.providers.http import HttpClient, JSONObject
+from reconciler.providers.shapes import MAILERLITE_SUBSCRIBER
 from reconciler.rules import SubscriberView
 from reconciler.rules.status import PROVIDER_STATUSES
 
@@ -84,6 +85,7 @@ async def scan(http: HttpClient) -> AsyncIterator[list[Member]]:
                 "/api/subscribers",
                 params={"limit": SCAN_PAGE_SIZE, "include": "groups", "filter[status]": status},
                 context=f"reading the {status} subscribers",
+                shape=MAILERLITE_SUBSCRIBER,
             ):
                 await pages.put(page)
         except Exception as exc:  # handed to the consumer, which raises it

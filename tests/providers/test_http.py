@@ -12,6 +12,7 @@ import respx
 from provider_support import SleepRecorder, run
 from pydantic import SecretStr
 
+from reconciler.providers.answers import BadAnswer
 from reconciler.providers.base import ProviderError
 from reconciler.providers.http import HttpClient, HttpFailure, bearer
 
@@ -164,10 +165,12 @@ def test_basic_credentials_are_scrubbed_in_every_form() -> None:
     asyncio.run(http.aclose())
 
 
-def test_page_paging_stops_when_the_server_ignores_the_page_number() -> None:
-    async def scenario() -> list[list[dict[str, Any]]]:
+def test_page_paging_refuses_a_server_that_ignores_the_page_number() -> None:
+    """Stopping quietly would plan from page 1 of 5 and create what already exists."""
+
+    async def scenario() -> int:
         with respx.mock(base_url=BASE) as mock:
-            mock.get("/items").respond(
+            route = mock.get("/items").respond(
                 200,
                 json={
                     "data": [{"id": "1"}],
@@ -176,11 +179,12 @@ def test_page_paging_stops_when_the_server_ignores_the_page_number() -> None:
                 },
             )
             http = client(SleepRecorder())
-            pages = [page async for page in http.pages("/items")]
+            with pytest.raises(BadAnswer, match=r"GET /items\?page=2 .*current_page is 1"):
+                _ = [page async for page in http.pages("/items")]
             await http.aclose()
-            return pages
+            return route.call_count
 
-    assert run(scenario) == [[{"id": "1"}]]
+    assert run(scenario) == 2
 
 
 def test_exhausted_retries_raise_the_mapped_error() -> None:

@@ -34,7 +34,9 @@ def test_transport_max_attempts_and_sleep_can_be_injected() -> None:
     answers = iter([httpx.Response(403), httpx.Response(503)])
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return next(answers, None) or httpx.Response(200, json=fixture("lists") | {"lists": []})
+        return next(answers, None) or httpx.Response(
+            200, json=fixture("lists") | {"lists": [], "total_items": 0}
+        )
 
     sleep = SleepRecorder()
     provider = create_provider(
