@@ -60,11 +60,19 @@ from reconciler.providers.base import (
     half_replaced,
     write_failed,
 )
-from reconciler.providers.http import HttpClient, HttpProvider, Sleep, api_origin, basic
+from reconciler.providers.http import (
+    HttpClient,
+    HttpProvider,
+    Sleep,
+    api_origin,
+    basic,
+    gather_or_cancel,
+)
 from reconciler.providers.mailchimp_errors import MailchimpErrors, api_url_of, missing_api_key
 from reconciler.providers.mailchimp_ids import IdBook, Unresolved
 from reconciler.providers.mailchimp_members import change_tag_members, scan_audience
 from reconciler.providers.mailchimp_read import BUILTIN_MERGE_TAGS, NAME, read_account
+from reconciler.providers.mailchimp_waves import waves
 from reconciler.providers.mailchimp_write import Step, finish, plan_calls
 from reconciler.providers.pacing import mailchimp_pacer
 
@@ -166,13 +174,19 @@ class Mailchimp(HttpProvider):
     ) -> ApplyResult:
         result = ApplyResult()
         book = await self._ids_for(changes)
-        for change in changes:
-            outcome = await self._carry_out(plan_calls(change, book), book)
-            result.outcomes.append(outcome)
+        for wave in waves(changes):
+            # A wave's changes are independent (see mailchimp_waves): sent at once,
+            # reported in plan order; a failure stops the apply after its wave.
+            outcomes = await gather_or_cancel(
+                [self._carry_out(plan_calls(change, book), book) for change in wave]
+            )
+            result.outcomes.extend(outcomes)
             if progress is not None:
-                progress(outcome)
-            if not outcome.ok:
+                for outcome in outcomes:
+                    progress(outcome)
+            if not all(outcome.ok for outcome in outcomes):
                 break
+            change = wave[-1]
             if _sets_up_defaults(change, changes):
                 try:
                     await self._record_default_fields(change.address, book)

@@ -250,9 +250,16 @@ def shared_pacer(
 
 def timeline(sleep: Sleep) -> tuple[Clock, Sleep]:
     """A clock and a sleep that agree: the monotonic clock, moved on by every sleep
-    that does not really wait (tests hand providers a sleep that returns at once)."""
+    that does not really wait (tests hand providers a sleep that returns at once).
+
+    A sleep that keeps time of its own says so with a `clock` attribute, and that clock
+    is used as it is: a test then gives one fake clock to the client's pacer and to an
+    in-process sandbox's limiter, so both count the same minute without real waiting."""
     if sleep is asyncio.sleep:
         return time.monotonic, asyncio.sleep
+    own_clock = getattr(sleep, "clock", None)
+    if callable(own_clock):
+        return own_clock, sleep
     slept = [0.0]
 
     async def advancing(seconds: float) -> None:
