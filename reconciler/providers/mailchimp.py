@@ -150,9 +150,31 @@ class Mailchimp(HttpProvider):
         `ambiguity`); Mailchimp refuses a second tag, segment, merge tag, category or
         interest of one name, so a racing apply's object is adopted after that refusal."""
         settler = Settler(
-            self._apply_once, self.read, case_insensitive=self.capabilities.case_insensitive
+            self._apply_once,
+            self.read,
+            case_insensitive=self.capabilities.case_insensitive,
+            read_for=self._read_for,
         )
         return await settler.apply(changes, progress)
+
+    async def _read_for(self, changes: Sequence[Change]) -> State:
+        """The audiences, and the contents of those the changes belong to; the ids read
+        are filed in the book, which keeps what it knows of the other audiences."""
+        within = {
+            address.parts[0][1]
+            for change in changes
+            if change.kind != "audience"
+            for address in (change.address, change.before and change.before.address)
+            if address is not None
+        }
+        state = await read_account(self._http, within)
+        if self._book is None:
+            self._book = IdBook(state)
+        else:
+            for resource in state.resources:
+                if resource.id is not None:
+                    self._book.record(resource.address, resource.id)
+        return state
 
     async def _apply_once(
         self, changes: Sequence[Change], progress: Progress | None = None

@@ -76,6 +76,7 @@ NAME = "mailerlite"
 #: The documented account caps, used as page sizes so that each list is one request.
 PAGE_SIZE: dict[str, int] = {"field": 100, "group": 1000, "segment": 250}
 COLLECTION: dict[str, str] = {"field": "fields", "group": "groups", "segment": "segments"}
+KINDS = tuple(COLLECTION)
 
 
 class MailerLite(HttpProvider):
@@ -130,12 +131,19 @@ class MailerLite(HttpProvider):
     # --- read -------------------------------------------------------------------------
 
     async def read(self) -> State:
-        kinds = ("field", "group", "segment")
+        return await self._read_kinds(KINDS)
+
+    async def _read_for(self, changes: Sequence[Change]) -> State:
+        """Only the kinds the changes are of: what settling a few failed writes needs."""
+        return await self._read_kinds(tuple(k for k in KINDS if any(c.kind == k for c in changes)))
+
+    async def _read_kinds(self, kinds: Sequence[str]) -> State:
         lists = await gather_or_cancel([self._list(kind) for kind in kinds])
         state = State(NAME)
         for kind, items in zip(kinds, lists, strict=True):
             state.extend(resource_from(kind, item) for item in items)
-        self._group_ids = {r.address: r.id for r in state.of_kind("group") if r.id is not None}
+        if "group" in kinds:
+            self._group_ids = {r.address: r.id for r in state.of_kind("group") if r.id}
         return state
 
     async def _list(self, kind: str) -> list[JSONObject]:
@@ -162,6 +170,7 @@ class MailerLite(HttpProvider):
             duplicable=frozenset({"group"}),
             delete_duplicate=self._delete_duplicate,
             read_duplicable=self._read_groups,
+            read_for=self._read_for,
         )
         return await settler.apply(changes, progress)
 
