@@ -9,11 +9,12 @@ too. So `settle_apply` wraps a provider's own apply:
    read first: what a concurrent apply made since then is caught by 2 (names the ESP
    keeps unique: the create is refused, then the object adopted) or by 3 (names it
    does not keep unique). That costs a read only when something went wrong.
-2. After a failed change it reads the account again and decides for each change that
+2. After a failed change it reads again what that change touches and decides for each
+   change that
    failed, or was never tried, whether the account now shows it carried out: if so it
    is reported done, with the object as the account holds it; if not and the failure was
-   ambiguous, it is tried again (a bounded number of rounds); a definite refusal stops the
-   apply, as before.
+   ambiguous, it is tried again (a bounded number of times per change, so that a long
+   plan under frequent faults still gets through); a definite refusal stops the apply.
 3. For kinds whose names the ESP does not keep unique (MailerLite groups and webhooks,
    Mailchimp audiences), objects this apply created are checked against same-named objects; every
    apply keeps the one with the lowest id and deletes its own newer copy, so that two
@@ -26,25 +27,27 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from reconciler.engine.compare import attribute_changes
 from reconciler.engine.plan import Action, Change
-from reconciler.model import Resource, State
+from reconciler.model import Address, Resource, State
 from reconciler.providers.base import ApplyResult, Outcome, Progress, ProviderError
 
 __all__ = ["MAX_ROUNDS", "Settler", "carried_out", "resend_idempotent"]
 
-#: Rounds of (apply, re-read) that leave a change unexplained before it is reported as
-#: unknown.
+#: Ambiguous failures of one change (each followed by a re-read) before it is reported
+#: as unknown.
 MAX_ROUNDS = 4
 
 ApplyOnce = Callable[[Sequence[Change], Progress | None], Awaitable[ApplyResult]]
 Read = Callable[[], Awaitable[State]]
 #: Reads only the given kinds (cheaper than a whole read).
 ReadKinds = Callable[[frozenset[str]], Awaitable[State]]
+ReadFor = Callable[[Sequence[Change]], Awaitable[State]]
 #: Deletes a duplicate this apply made; returns an error message, or "" when done.
 DeleteDuplicate = Callable[[Resource], Awaitable[str]]
 
@@ -131,17 +134,20 @@ class Settler:
     delete_duplicate: DeleteDuplicate | None = None
     #: Reads only the kinds given (cheaper than `read`); `read` when not given.
     read_duplicable: ReadKinds | None = None
+    #: Reads what the given failed changes touch (cheaper than `read`); `read` when not given.
+    read_for: ReadFor | None = None
+    #: Ambiguous failures of one change before it is reported as unknown.
     max_rounds: int = MAX_ROUNDS
 
     async def apply(self, changes: Sequence[Change], progress: Progress | None) -> ApplyResult:
         order = _order_of(changes)
         final: list[Outcome] = []
         pending = list(changes)
-        # Only rounds that leave an ambiguous failure unexplained count against
-        # max_rounds: a round whose lost answers the re-read shows done has settled at
-        # least one change, so the loop still ends, and the changes after it are sent
-        # rather than dropped unreported.
-        retries = 0
+        # Rounds are counted per change, not per apply: under frequent faults a long plan
+        # meets many lost answers, each of which would otherwise use up a shared budget.
+        # Every round either ends the apply or counts one more failure against a change,
+        # so the loop ends after at most len(changes) * max_rounds rounds.
+        failures: Counter[Address] = Counter()
         while pending:
             relay = _Relay(progress)
             result = await self.apply_once(pending, relay)
@@ -153,17 +159,21 @@ class Settler:
             if failed and not any(o.unknown or _conflict(o) for o in failed):
                 settled += failed  # refused plainly, or never sent: nothing to read
             elif failed:
-                observed = await self.read()
-                done, pending, unresolved, stop = self._sort_out(failed, untried, observed)
+                observed = await self._reread([o.change for o in failed])
+                done, again, unresolved, stop = self._sort_out(failed, untried, observed)
+                failures.update(o.change.address for o in unresolved)
                 settled += done
-                retries += 1 if unresolved else 0
-                if stop or retries == self.max_rounds:
-                    settled += unresolved
-                    pending = []
+                if stop or any(failures[o.change.address] >= self.max_rounds for o in unresolved):
+                    settled += unresolved  # what is left after them is not attempted
+                else:
+                    pending = again
             relay.release(sorted(settled, key=order))
             final += settled
         final = await self._settle_duplicates(final)
         return ApplyResult(sorted(final, key=order))
+
+    async def _reread(self, changes: Sequence[Change]) -> State:
+        return await (self.read_for(changes) if self.read_for else self.read())
 
     def _sort_out(
         self,

@@ -48,7 +48,7 @@ from reconciler import __version__
 from reconciler.config.provider import MailchimpProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
-from reconciler.model import Address, Capabilities, State
+from reconciler.model import Address, Capabilities, Resource, State
 from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
@@ -163,11 +163,51 @@ class Mailchimp(HttpProvider):
     ) -> ApplyResult:
         """Carry out the changes, settling by re-reads those whose answer was lost (see
         `ambiguity`); Mailchimp refuses a second tag, segment, merge tag, category or
-        interest of one name, so a racing apply's object is adopted after that refusal."""
+        interest of one name, so a racing apply's object is adopted after that refusal.
+        Audience names are not unique: of two made by racing applies, each apply keeps
+        the one with the lowest id and deletes its own newer copy."""
         settler = Settler(
-            self._apply_once, self.read, case_insensitive=self.capabilities.case_insensitive
+            self._apply_once,
+            self.read,
+            case_insensitive=self.capabilities.case_insensitive,
+            read_for=self._read_for,
+            duplicable=frozenset({"audience"}),
+            delete_duplicate=self._delete_duplicate,
+            read_duplicable=lambda kinds: read_account(self._http, ()),
         )
         return await settler.apply(changes, progress)
+
+    async def _delete_duplicate(self, audience: Resource) -> str:
+        """Delete this apply's own copy of an audience a concurrent apply also created.
+
+        Only an audience this apply created moments ago comes here, so the contacts the
+        delete erases are at most those written into it since, and the next plan puts
+        what this apply made in it into the copy that is kept."""
+        doing = f"deleting {audience.address} (id {audience.id}), made twice by concurrent applies"
+        try:
+            await self._http.request("DELETE", f"/lists/{audience.id}", context=doing)
+        except ProviderError as exc:
+            return str(exc)
+        return ""
+
+    async def _read_for(self, changes: Sequence[Change]) -> State:
+        """The audiences, and the contents of those the changes belong to; the ids read
+        are filed in the book, which keeps what it knows of the other audiences."""
+        within = {
+            address.parts[0][1]
+            for change in changes
+            if change.kind != "audience"
+            for address in (change.address, change.before and change.before.address)
+            if address is not None
+        }
+        state = await read_account(self._http, within)
+        if self._book is None:
+            self._book = IdBook(state)
+        else:
+            for resource in state.resources:
+                if resource.id is not None:
+                    self._book.record(resource.address, resource.id)
+        return state
 
     async def _apply_once(
         self, changes: Sequence[Change], progress: Progress | None = None

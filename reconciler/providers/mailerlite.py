@@ -38,7 +38,7 @@ see `mailerlite_scan`); `apply_membership` assigns and unassigns them through
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 import httpx
@@ -98,6 +98,7 @@ COLLECTION: dict[str, str] = {
     "segment": "segments",
     "webhook": "webhooks",
 }
+KINDS = tuple(COLLECTION)
 
 
 class MailerLite(HttpProvider):
@@ -152,12 +153,20 @@ class MailerLite(HttpProvider):
     # --- read -------------------------------------------------------------------------
 
     async def read(self) -> State:
-        kinds = ("field", "group", "segment", "webhook")
+        return await self._read_kinds(KINDS)
+
+    async def _read_for(self, changes: Sequence[Change]) -> State:
+        """Only the kinds the changes are of: what settling a few failed writes needs."""
+        return await self._read_kinds(tuple(k for k in KINDS if any(c.kind == k for c in changes)))
+
+    async def _read_kinds(self, wanted: Iterable[str]) -> State:
+        kinds = [k for k in KINDS if k in set(wanted)]
         lists = await gather_or_cancel([self._list(kind) for kind in kinds])
         state = State(NAME)
         for kind, items in zip(kinds, lists, strict=True):
             state.extend(resource_from(kind, item) for item in items)
-        self._group_ids = {r.address: r.id for r in state.of_kind("group") if r.id is not None}
+        if "group" in kinds:
+            self._group_ids = {r.address: r.id for r in state.of_kind("group") if r.id}
         return state
 
     async def _list(self, kind: str) -> list[JSONObject]:
@@ -185,16 +194,9 @@ class MailerLite(HttpProvider):
             duplicable=frozenset({"group", "webhook"}),
             delete_duplicate=self._delete_duplicate,
             read_duplicable=self._read_kinds,
+            read_for=self._read_for,
         )
         return await settler.apply(changes, progress)
-
-    async def _read_kinds(self, kinds: frozenset[str]) -> State:
-        ordered = sorted(kinds)
-        lists = await gather_or_cancel([self._list(kind) for kind in ordered])
-        state = State(NAME)
-        for kind, items in zip(ordered, lists, strict=True):
-            state.extend(resource_from(kind, item) for item in items)
-        return state
 
     async def _delete_duplicate(self, copy: Resource) -> str:
         try:

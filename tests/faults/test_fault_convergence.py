@@ -21,6 +21,7 @@ import sqlite3
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ from click.testing import CliRunner, Result
 from reconciler import workflow
 from reconciler.cli import main
 from reconciler.cli.sandbox import seed_account
-from reconciler.config.model import Config
+from reconciler.config.provider import ProviderConfig
 from reconciler.providers.base import Provider
 from reconciler.providers.registry import create_provider
 from reconciler.sandbox import open_app, population
@@ -38,8 +39,9 @@ from reconciler.sandbox.transport import SandboxTransport
 
 #: Webhooks declared on each ESP: each is one request, created on its own.
 WEBHOOKS = 5
-#: Applies after which the account must have converged, faults notwithstanding.
-MAX_APPLIES = 12
+#: Applies after which the account must have converged, faults notwithstanding: an apply
+#: retries each change whose answer was lost, so even at 30% one or two applies suffice.
+MAX_APPLIES = 4
 FAULTS = {"kinds": ["500", "502", "503", "429", "latency", "drop-before", "drop-after",
                     "truncated", "non-json", "html-200"],
           "latency_ms": 1, "retry_after": 0}  # fmt: skip
@@ -53,10 +55,12 @@ async def _no_wait(_seconds: float) -> None:
 def _instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Providers as the CLI makes them, with their waits between attempts skipped."""
 
-    def factory(config: Config) -> Provider:
-        return create_provider(config.provider, sleep=_no_wait)
+    def instant(config: ProviderConfig, **options: Any) -> Provider:
+        return create_provider(config, **{**options, "sleep": _no_wait})
 
-    monkeypatch.setattr(workflow, "_default_factory", factory)
+    # Patched where `workflow` looks it up: its functions take `_default_factory` as a
+    # default argument, bound when they were defined, so patching that has no effect.
+    monkeypatch.setattr(workflow, "create_provider", instant)
     monkeypatch.setenv("NO_COLOR", "1")
 
 
@@ -114,7 +118,9 @@ def _open(db: Path, opened: list[sqlite3.Connection]) -> sqlite3.Connection:
 
 # --- MailerLite -------------------------------------------------------------------------
 
-ML_SUBSCRIBERS = 12_000
+#: Subscribers by fault rate: tens of thousands of membership changes at 10%; fewer at
+#: 30%, where every apply costs more, to keep the file quick.
+ML_SUBSCRIBERS = {0.1: 12_000, 0.3: 5_000}
 ML_PLAIN_GROUPS = 120
 ML_NEW_FIELDS = 60
 #: Rule-driven groups and the SQL (over `subscribers`) that selects their members.
@@ -153,10 +159,11 @@ def mailerlite_config(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("rate,seed", [(0.1, 101)], ids=["10pct"])
+@pytest.mark.parametrize("rate,seed", [(0.1, 101), (0.3, 103)], ids=["10pct", "30pct"])
 def test_mailerlite_apply_converges_under_faults(tmp_path: Path, store, rate: float, seed: int):
     db = tmp_path / "ml.db"
-    seed_account("mailerlite", db, ML_SUBSCRIBERS, seed=7)
+    subscribers = ML_SUBSCRIBERS[rate]
+    seed_account("mailerlite", db, subscribers, seed=7)
     config = mailerlite_config(tmp_path)
 
     codes = converge("mailerlite", db, config, rate, seed)
@@ -184,7 +191,7 @@ def test_mailerlite_apply_converges_under_faults(tmp_path: Path, store, rate: fl
         }
         assert held == wanted, name
         moved += len(wanted)
-    assert moved > 20_000  # tens of thousands of membership changes were made
+    assert moved > 1.8 * subscribers  # 20,000 and more at 10%
     assert len(codes) >= 1
 
 
@@ -263,7 +270,7 @@ def mailchimp_config(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("rate,seed", [(0.1, 111)], ids=["10pct"])
+@pytest.mark.parametrize("rate,seed", [(0.1, 111), (0.3, 113)], ids=["10pct", "30pct"])
 def test_mailchimp_apply_converges_under_faults(tmp_path: Path, store, rate: float, seed: int):
     db = tmp_path / "mc.db"
     seed_account("mailchimp", db, MC_SUBSCRIBERS, seed=7, audience=MC_AUDIENCE)

@@ -93,7 +93,9 @@ def test_create_audience_posts_every_declared_setting() -> None:
                 "campaign_defaults": DEFAULTS,
                 "email_type_option": False,
             },
-        )
+        ),
+        # Audience names are not unique: a concurrent apply's copy is looked for.
+        ("GET", "/3.0/lists", None),
     ]
     (outcome,) = result.outcomes
     assert outcome.ok and outcome.result is not None
@@ -312,8 +314,9 @@ def test_children_of_a_new_audience_and_a_new_tag_use_their_new_ids() -> None:
         ("POST", f"/3.0/lists/{NEW_LIST}/interest-categories/e9d8c7b6a5/interests"),
         ("POST", f"/3.0/lists/{NEW_LIST}/segments"),
         ("POST", f"/3.0/lists/{NEW_LIST}/segments"),
+        ("GET", "/3.0/lists"),  # the look for a concurrent apply's copy of the audience
     ]
-    conditions = sent(requests[-1])[2]["options"]["conditions"]
+    conditions = sent(requests[-2])[2]["options"]["conditions"]
     assert conditions[0]["value"] == 30110
     assert conditions[1]["field"] == "interests-e9d8c7b6a5"
     assert conditions[1]["value"] == ["d4c3b2a190"]
@@ -341,8 +344,9 @@ def test_a_declared_default_field_on_a_new_audience_is_patched_not_created() -> 
         ("POST", "/3.0/lists"),
         ("GET", f"/3.0/lists/{NEW_LIST}/merge-fields"),
         ("PATCH", f"/3.0/lists/{NEW_LIST}/merge-fields/1"),
+        ("GET", "/3.0/lists"),  # the look for a concurrent apply's copy of the audience
     ]
-    assert sent(requests[-1])[2]["name"] == "Given name"
+    assert sent(requests[-2])[2]["name"] == "Given name"
 
 
 def test_failing_to_read_a_new_audiences_defaults_stops_and_says_it_was_created() -> None:
