@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import reads
 from harness import Measurement
 from membership import BATCH_SIZE, PAGE_SIZE, SCAN_WALKS, TARGETS, SizeRun, Step, ratios
 from structure import Result
@@ -27,6 +28,8 @@ class Report:
     #: Flavors whose membership run failed, with the error.
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: (d): reads and memory over HTTP, on the served sandbox.
+    http: reads.ReadsReport | None = None
 
 
 def machine() -> list[str]:
@@ -162,4 +165,6 @@ def render(report: Report) -> str:
             lines += [f"### {flavor}", "", f"**Failed**: {report.failed[flavor]}", ""]
         elif runs:
             lines += _membership(flavor, runs)
+    if report.http is not None:
+        lines += reads.render(report.http)
     return "\n".join(lines).rstrip() + "\n"

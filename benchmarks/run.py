@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import membership  # noqa: E402
+import reads  # noqa: E402
 import structure  # noqa: E402
 from report import Report, render  # noqa: E402
 
@@ -34,9 +35,14 @@ def _progress(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def run(work: Path, quick: bool, command: str) -> Report:
+def run(work: Path, quick: bool, command: str, only_http: bool = False) -> Report:
     started = time.perf_counter()
     report = Report(command=command, quick=quick)
+    # (d) runs espform and the sandbox as processes of their own, over loopback.
+    report.http = reads.run(work, quick, _progress)
+    if only_http:
+        report.seconds = time.perf_counter() - started
+        return report
     sizes = structure.StructureSizes.quick() if quick else structure.StructureSizes.full()
     for read in (structure.read_mailerlite, structure.read_mailchimp):
         _progress(f"(a) {read.__name__}")
@@ -81,15 +87,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, help="keep the sandbox files here instead of a temporary folder"
     )
+    parser.add_argument(
+        "--only-http", action="store_true", help="only (d): reads and memory over HTTP"
+    )
     args = parser.parse_args(argv)
     shown = ["python", "benchmarks/run.py", *(["--quick"] if args.quick else [])]
+    shown += ["--only-http"] if args.only_http else []
     command = shlex.join(shown)
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        report = run(args.workdir, args.quick, command)
+        report = run(args.workdir, args.quick, command, args.only_http)
     else:
         with tempfile.TemporaryDirectory(prefix="espform-bench-") as folder:
-            report = run(Path(folder), args.quick, command)
+            report = run(Path(folder), args.quick, command, args.only_http)
     text = render(report)
     print(text)
     output = args.output or (None if args.quick else HERE / "results.md")

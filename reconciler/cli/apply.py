@@ -13,6 +13,7 @@ Terraform does: nothing that was asked for was done.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -42,6 +43,7 @@ from reconciler.cli.common import (
     use_color,
     verbose_option,
 )
+from reconciler.cli.interrupt import Interrupts, Planned, summary
 from reconciler.cli.progress import MembershipMeter, membership_totals, report_membership
 from reconciler.config.model import Config
 from reconciler.engine import Action
@@ -84,6 +86,11 @@ def apply(
     Members of rule-driven groups are added and removed after every other change
     succeeded (on a terminal, a progress line counts them); with a saved plan, only if
     planning again gives exactly the saved members.
+
+    Ctrl-C (or SIGTERM) stops starting changes, cancels the requests in flight, prints
+    what was done and what was not, and exits 130 (143 for SIGTERM); a cancelled
+    request may still have been carried out, so run `espform plan` to see what remains.
+    A second Ctrl-C ends it at once.
     """
     selection = select_configs(config_paths)
     if plan_file is not None:
@@ -97,7 +104,8 @@ def apply(
                 "a saved plan keeps the targets it was planned with; --target cannot "
                 "change them. Plan again with the --target you want and apply that plan."
             )
-        _apply_saved(Path(plan_file), selection.paths[0], force, verbose)
+        with Interrupts() as stop:
+            _apply_saved(Path(plan_file), selection.paths[0], force, verbose, stop)
         return
     targets = targets_from(target_texts)
     configs = load_all(selection)
@@ -108,7 +116,15 @@ def apply(
             "Review the plan with `espform plan`, then run `espform apply --auto-approve`, "
             "or save it with `espform plan --out FILE` and run `espform apply FILE`."
         )
-    code = run_async(_apply_all(selection, configs, targets, force, auto_approve, verbose))
+    with Interrupts() as stop:
+        try:
+            code = run_async(
+                _apply_all(selection, configs, targets, force, auto_approve, verbose, stop)
+            )
+        except KeyboardInterrupt:
+            # Before the apply started to watch for it, or between accounts.
+            echo_error(["interrupted before any change was made; nothing was changed."])
+            code = stop.code
     if code != EXIT_OK:
         sys.exit(code)
 
@@ -125,10 +141,18 @@ async def _apply_all(
     force: bool,
     auto_approve: bool,
     verbose: bool,
+    stop: Interrupts,
 ) -> int:
     color = use_color()
+    stop.watch()
     async with workflow.Accounts(configs) as accounts:
-        outcomes = await accounts.plan(targets=targets, force=force)
+        try:
+            outcomes = await accounts.plan(targets=targets, force=force)
+        except asyncio.CancelledError as cancelled:
+            if not stop.caused(cancelled):
+                raise
+            echo_error(["interrupted while reading the account; nothing was changed."])
+            return stop.code
         pairs = list(zip(selection.paths, outcomes, strict=True))
         if workflow.blocked(outcomes):
             _show_blocked(pairs, selection.many, color)
@@ -138,15 +162,15 @@ async def _apply_all(
             if selection.many:
                 where = f"{outcome.origin.provider} ({outcome.origin.target})"
                 click.echo(grouped.heading(path, where))
-            result = await _apply_one(accounts, outcome, auto_approve, color)
+            result = await _apply_one(accounts, outcome, auto_approve, color, stop)
             if verbose:
                 echo_requests(outcome.steps, path if selection.many else None)
             if result is not _Result.APPLIED:
                 rest = [p for p, _ in pairs[number + 1 :]]
                 if rest:
-                    after = "cancellation" if result is _Result.CANCELLED else "failure"
+                    after = _AFTER[result]
                     echo_error([f"not attempted, after the {after} above: {', '.join(rest)}"])
-                return EXIT_ERROR
+                return stop.code if result is _Result.INTERRUPTED else EXIT_ERROR
             if selection.many:
                 click.echo("")
     return EXIT_OK
@@ -168,14 +192,23 @@ def _show_blocked(pairs: Sequence[tuple[str, workflow.Outcome]], many: bool, col
         echo_error(["nothing was applied to any account; fix the errors above, then apply again."])
 
 
-def _confirm(run: workflow.Run, auto_approve: bool, color: bool) -> bool:
+def _confirm(run: workflow.Run, auto_approve: bool, color: bool, stop: Interrupts) -> bool:
+    """Whether to go on; raises KeyboardInterrupt on Ctrl-C at the prompt."""
     click.echo(render_plan(run.plan, color=color))
     if run.overridden:
         click.echo(f"Warning: {overridden_text(run.overridden)}", err=True)
     if auto_approve:
         return True
     click.echo("")
-    return click.confirm("Do you want to perform these actions?", default=False)
+    stop.prompting = True
+    try:
+        return click.confirm("Do you want to perform these actions?", default=False)
+    except click.Abort:
+        if stop.signum is not None:
+            raise KeyboardInterrupt from None
+        return False  # end of input: no answer is no
+    finally:
+        stop.prompting = False
 
 
 class _Result(Enum):
@@ -186,27 +219,59 @@ class _Result(Enum):
     #: The user answered no: as in Terraform, that is not success (exit 1), so that a
     #: script or a person reading the exit code never takes it for an applied plan.
     CANCELLED = "cancelled"
+    #: Ctrl-C or SIGTERM: exits 130 or 143, after saying what was done.
+    INTERRUPTED = "interrupted"
+
+
+_AFTER = {
+    _Result.FAILED: "failure",
+    _Result.CANCELLED: "cancellation",
+    _Result.INTERRUPTED: "interruption",
+}
 
 
 async def _apply_one(
-    accounts: workflow.Accounts, run: workflow.Run, auto_approve: bool, color: bool
+    accounts: workflow.Accounts,
+    run: workflow.Run,
+    auto_approve: bool,
+    color: bool,
+    stop: Interrupts,
 ) -> _Result:
     """Confirm and apply one account."""
     if not run.plan.has_changes:
         click.echo(render_plan(run.plan, color=color))
         return _Result.APPLIED
-    if not _confirm(run, auto_approve, color):
-        click.echo("Apply cancelled.", err=True)
-        return _Result.CANCELLED
-    meter = MembershipMeter(sum(change.size for change in run.plan.membership))
     try:
-        await accounts.execute(run, _Progress(), meter)
+        if not _confirm(run, auto_approve, color, stop):
+            click.echo("Apply cancelled.", err=True)
+            return _Result.CANCELLED
+    except KeyboardInterrupt:
+        click.echo("", err=True)  # the prompt's line is still open
+        echo_error(["interrupted at the prompt; nothing was changed."])
+        return _Result.INTERRUPTED
+    meter = MembershipMeter(sum(change.size for change in run.plan.membership))
+    progress = _Progress()
+    try:
+        await accounts.execute(run, progress, meter)
+    except asyncio.CancelledError as cancelled:
+        if not stop.caused(cancelled):
+            raise
+        meter.finish()
+        _report_interrupted(Planned.of(run.plan), progress, meter)
+        return _Result.INTERRUPTED
     finally:
         meter.finish()
     return _Result.APPLIED if _report(run, color) else _Result.FAILED
 
 
-def _apply_saved(path: Path, config_path: str, force: bool, verbose: bool) -> None:
+def _report_interrupted(planned: Planned, progress: _Progress, meter: MembershipMeter) -> None:
+    lines = summary(planned, progress.outcomes, meter.outcomes)
+    click.echo("\n".join(lines), err=True)
+
+
+def _apply_saved(
+    path: Path, config_path: str, force: bool, verbose: bool, stop: Interrupts
+) -> None:
     try:
         saved = read_plan(path)
     except PlanFileError as err:
@@ -214,12 +279,28 @@ def _apply_saved(path: Path, config_path: str, force: bool, verbose: bool) -> No
     config = load(config_path)
     # Applied only if planning again gives exactly the saved members: the same total.
     meter = MembershipMeter(sum(len(m.add) + len(m.remove) for m in saved.membership))
+    progress = _Progress()
+
+    async def carry_out() -> workflow.Run | None:
+        stop.watch()
+        try:
+            return await workflow.apply_saved(
+                config, saved, progress, force=force, membership_progress=meter
+            )
+        except asyncio.CancelledError as cancelled:
+            if not stop.caused(cancelled):
+                raise
+            return None
+
     try:
-        result = run_async(
-            workflow.apply_saved(config, saved, _Progress(), force=force, membership_progress=meter)
-        )
+        result = run_async(carry_out())
+    except KeyboardInterrupt:
+        result = None
     finally:
         meter.finish()
+    if result is None:
+        _report_interrupted(Planned.saved(saved), progress, meter)
+        sys.exit(stop.code)
     if verbose:
         echo_requests(result.steps)
     if result.refusals:
@@ -243,8 +324,11 @@ class _Progress:
 
     def __init__(self) -> None:
         self._last_unknown = ""
+        #: Every outcome reported so far, for a report of an interrupted apply.
+        self.outcomes: list[Outcome] = []
 
     def __call__(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
         change = outcome.change
         if outcome.ok:
             rid = outcome.result.id if outcome.result is not None else change.remote_id

@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from reconciler.cli.progress import WaitLine
 from reconciler.config import load_config
 from reconciler.config.model import Config
 from reconciler.engine import Action
@@ -21,6 +22,7 @@ from reconciler.membership_step import RequestStep, accounting_text
 from reconciler.model import Address
 from reconciler.planfile import PlanFileError, StalePlanError
 from reconciler.providers.base import ProviderError
+from reconciler.providers.pacing import reporting_waits
 
 T = TypeVar("T")
 
@@ -157,9 +159,11 @@ def worst(codes: Iterable[int]) -> int:
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a workflow step, turning expected failures into messages and exit code 1."""
+    """Run a workflow step, turning expected failures into messages and exit code 1;
+    pauses for the ESP's rate limits are shown as they happen."""
     try:
-        return asyncio.run(coro)
+        with reporting_waits(WaitLine()):
+            return asyncio.run(coro)
     except IssuesError as err:
         for issue in err.issues:
             click.echo(str(issue), err=True)

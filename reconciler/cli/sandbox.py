@@ -7,6 +7,7 @@ is how a million subscribers take seconds rather than the hours the API would ne
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import time
@@ -20,6 +21,7 @@ import click
 
 from reconciler.cli.common import fail
 from reconciler.sandbox import population
+from reconciler.sandbox.core import SandboxApp, SandboxRequest
 from reconciler.sandbox.mailerlite.errors import ApiError
 from reconciler.sandbox.population import Person
 
@@ -44,33 +46,74 @@ def sandbox() -> None:
     type=click.Path(dir_okay=False),
     help="SQLite file [default: .espform/sandbox-FLAVOR.db].",
 )
-@click.option("--rate-limit", type=int, help="Requests per minute before 429 (MailerLite).")
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=0),
+    help="MailerLite: requests per minute before 429 [default: 120, as MailerLite]; "
+    "0 turns the limit off.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=0),
+    help="Mailchimp: requests in flight at once before 429 [default: 10, as Mailchimp]; "
+    "0 turns the limit off.",
+)
+@click.option(
+    "--no-rate-limit",
+    is_flag=True,
+    help="Enforce no request limit (tests and benchmarks that do not measure pacing).",
+)
 @click.option("--token", help="Accept only this token/API key (default: any non-empty one).")
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    help="Share of API requests (0 to 1) that suffer a random fault from --fault-kinds.",
+)
+@click.option(
+    "--fault-kinds",
+    help="Comma-separated fault kinds: HTTP statuses (500, 503, 429, ...), latency, "
+    "drop-before, drop-after, truncated, non-json, html-200 [default: all of them].",
+)
+@click.option("--fault-seed", type=int, help="Seed of the random faults, to repeat a run.")
+@click.option("--latency-ms", type=click.IntRange(0), help="Delay of a latency fault [50].")
+@click.option("--retry-after", type=click.IntRange(0), help="Retry-After of a 429 fault [1].")
 def serve(
     flavor: str,
     host: str,
     port: int,
     db_path: str | None,
     rate_limit: int | None,
+    max_connections: int | None,
+    no_rate_limit: bool,
     token: str | None,
+    fault_rate: float | None,
+    fault_kinds: str | None,
+    fault_seed: int | None,
+    latency_ms: int | None,
+    retry_after: int | None,
 ) -> None:
-    """Serve the sandbox over HTTP so curl and the ESPs' SDKs can use it."""
+    """Serve the sandbox over HTTP so curl and the ESPs' SDKs can use it.
+
+    The ESP's request limits are enforced as documented unless turned off: MailerLite
+    120 requests per minute (429 with Retry-After), Mailchimp 10 requests at once.
+    """
     from reconciler.sandbox import open_app
     from reconciler.sandbox.server import make_server
 
     path = Path(db_path or f".espform/sandbox-{flavor}.db")
     path.parent.mkdir(parents=True, exist_ok=True)
-    options: dict[str, object] = {}
-    if flavor == "mailerlite":
-        options = {"token": token, "rate_limit": rate_limit}
-    else:
-        if rate_limit is not None:
-            fail(
-                "--rate-limit applies to the mailerlite flavor; "
-                "Mailchimp limits connections instead."
-            )
-        options = {"api_key": token}
+    options = _serve_options(flavor, token, rate_limit, max_connections, no_rate_limit)
+    fault_options = {
+        "rate": fault_rate,
+        "kinds": fault_kinds,
+        "seed": fault_seed,
+        "latency_ms": latency_ms,
+        "retry_after": retry_after,
+    }
+    random_faults = {k: v for k, v in fault_options.items() if v is not None}
     app = open_app(flavor, path, **options)
+    if random_faults:
+        _arm_random_faults(app, random_faults)
     server = make_server(app, host, port)
     bound_host, bound_port = server.server_address[:2]
     root = "/api" if flavor == "mailerlite" else "/3.0"
@@ -87,6 +130,49 @@ def serve(
     finally:
         server.server_close()
         app.close()
+
+
+def _arm_random_faults(app: SandboxApp, settings: dict[str, object]) -> None:
+    """Store the serve flags' fault settings through the admin API, as a client would."""
+    request = SandboxRequest.build(
+        "PUT", "/_sandbox/faults/random", "", {}, json.dumps(settings).encode()
+    )
+    response = app.handle(request)
+    if response.status >= 400:
+        app.close()
+        payload = response.payload() or {}
+        message = payload.get("message") or payload.get("error") or response.body.decode()
+        fail(f"Bad fault flags: {message}")
+
+
+#: The documented limits `serve` enforces by default.
+DEFAULT_RATE_LIMIT = 120
+DEFAULT_MAX_CONNECTIONS = 10
+#: What "no limit" means for the Mailchimp gate: more than a client could open.
+UNLIMITED_CONNECTIONS = 1_000_000
+
+
+def _serve_options(
+    flavor: str,
+    token: str | None,
+    rate_limit: int | None,
+    max_connections: int | None,
+    no_rate_limit: bool,
+) -> dict[str, object]:
+    """The app options for `serve`: each flavor's limit, its default, or none."""
+    if flavor == "mailerlite":
+        if max_connections is not None:
+            fail("--max-connections applies to the mailchimp flavor; use --rate-limit.")
+        chosen = DEFAULT_RATE_LIMIT if rate_limit is None else rate_limit
+        return {"token": token, "rate_limit": None if no_rate_limit or chosen == 0 else chosen}
+    if rate_limit is not None:
+        fail(
+            "--rate-limit applies to the mailerlite flavor; Mailchimp limits connections "
+            "instead: use --max-connections."
+        )
+    chosen = DEFAULT_MAX_CONNECTIONS if max_connections is None else max_connections
+    unlimited = no_rate_limit or chosen == 0
+    return {"api_key": token, "max_connections": UNLIMITED_CONNECTIONS if unlimited else chosen}
 
 
 @dataclass

@@ -33,7 +33,7 @@ from reconciler.config.document import (
 )
 from reconciler.config.rules import RuleData, rule_field
 
-DEFAULT_MAX_CONNECTIONS = 8
+DEFAULT_MAX_CONNECTIONS = 10
 MERGE_TAG_LENGTH = 10
 
 MergeType = Literal[
@@ -149,7 +149,8 @@ class MailchimpProviderDocument(DocumentModel):
         default=DEFAULT_MAX_CONNECTIONS,
         description=(
             "Requests in flight at once, 1 to 10. Mailchimp allows 10 simultaneous "
-            "connections per key, shared by every app that uses the key."
+            "connections per key, shared by every app that uses the key: set it lower "
+            "to leave the other apps room."
         ),
     )
 

@@ -68,6 +68,8 @@ FieldName = name_type("field name")
 GroupName = name_type("group name")
 SegmentName = name_type("segment name")
 BaseUrl = base_url_type(DEFAULT_BASE_URL)
+#: MailerLite's documented per-account budget.
+DEFAULT_REQUESTS_PER_MINUTE = 120
 GroupRenamedFrom = renamed_from_type("group name")
 SegmentRenamedFrom = renamed_from_type("segment name")
 
@@ -98,6 +100,15 @@ class MailerLiteProviderDocument(DocumentModel):
                 "config file's folder) instead of the real MailerLite."
             ),
         )
+    )
+    requests_per_minute: Annotated[int, PydanticField(ge=1, le=100_000)] = PydanticField(
+        default=DEFAULT_REQUESTS_PER_MINUTE,
+        description=(
+            "Requests per minute espform allows itself, 120 by default. MailerLite allows "
+            "120 per account, shared by every integration using the token: set it lower to "
+            "leave them room. Higher values only help against `espform sandbox serve "
+            "--rate-limit N`; a lower X-RateLimit-Limit from the server is obeyed anyway."
+        ),
     )
 
 
@@ -193,6 +204,7 @@ def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteP
         token=doc.token,
         base_url=doc.base_url.rstrip("/"),
         sandbox=sandbox,
+        requests_per_minute=doc.requests_per_minute,
         credential_env=ctx.credential_env("provider", "token"),
     )
 

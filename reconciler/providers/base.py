@@ -20,8 +20,14 @@ __all__ = ["ApplyResult", "Capabilities", "Outcome", "Progress", "Provider", "Pr
 class ProviderError(Exception):
     """An ESP request failed in a way the user must act on; the message says how.
 
-    Messages never contain credentials.
+    Messages never contain credentials. `ambiguous` says that the request may have been
+    carried out although no answer said so (a write whose connection dropped after it
+    was sent, a 5xx, an answer that could not be read): only reading the account tells.
     """
+
+    def __init__(self, message: str, *, ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def write_failed(change: Change, failed_at: int, error: ProviderError) -> Outcom
             f"{change.address} was deleted but could not be created again, so it is "
             f"missing now: {message}"
         )
-    return Outcome(change, ok=False, error=message)
+    return Outcome(change, ok=False, error=message, unknown=error.ambiguous)
 
 
 Progress = Callable[[Outcome], None]

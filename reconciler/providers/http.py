@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.providers.base import ProviderError
+from reconciler.providers.pacing import Pacer, Wait, report
 from reconciler.urls import api_origin
 
 __all__ = [
@@ -152,6 +153,7 @@ class HttpClient:
         error_mapper: ErrorMapper = default_error_mapper,
         retry_when: RetryWhen | None = None,
         jitter: float = 0.0,
+        pacer: Callable[[], Pacer] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -167,6 +169,9 @@ class HttpClient:
         self._retry_when = retry_when
         self._jitter = jitter
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        #: The account's shared pacer (see `pacing`), looked up per request because it
+        #: belongs to the running event loop.
+        self._pacer = pacer
         self._request_count = 0
         self._secret_forms = _secret_forms(authorization)
         self._client = httpx.AsyncClient(
@@ -204,37 +209,39 @@ class HttpClient:
         """Send with retries; return a 2xx response or raise the mapped `ProviderError`."""
         method = method.upper()
         attempt = 0
+        #: An earlier attempt may have been carried out (it got a 5xx or lost its answer).
+        uncertain = False
         while True:
             attempt += 1
             try:
                 response = await self._send(method, path, params, json)
             except httpx.TransportError as exc:
+                uncertain = uncertain or not _unsent(exc)
                 described = self._scrub(_describe(exc))
                 if self._retryable_error(exc, method) and attempt < self.max_attempts:
                     await self._wait(self._backoff_for(attempt), method, path, described)
                     continue
-                raise self._map_error(
-                    HttpFailure(method, path, context, attempt, transport_error=described)
-                ) from None
+                failure = HttpFailure(method, path, context, attempt, transport_error=described)
+                raise _flag_ambiguous(self._map_error(failure), uncertain) from None
             if response.is_success:
                 return response
+            uncertain = uncertain or response.status_code >= 500
             retry_after = retry_after_seconds(response)
             if self._retryable(response, method) and attempt < self.max_attempts:
                 delay = retry_after if retry_after is not None else self._backoff_for(attempt)
                 if delay <= self._max_retry_wait:
-                    await self._wait(delay, method, path, str(response.status_code))
+                    await self._wait_throttled(response, delay, method, path)
                     continue
-            raise self._map_error(
-                HttpFailure(
-                    method,
-                    path,
-                    context,
-                    attempt,
-                    status=response.status_code,
-                    payload=_payload(response),
-                    retry_after=retry_after,
-                )
+            failure = HttpFailure(
+                method,
+                path,
+                context,
+                attempt,
+                status=response.status_code,
+                payload=_payload(response),
+                retry_after=retry_after,
             )
+            raise _flag_ambiguous(self._map_error(failure), uncertain)
 
     async def request_json(
         self,
@@ -245,18 +252,31 @@ class HttpClient:
         json: Any = None,
         context: str = "",
     ) -> Any:
-        """Like `request`, returning the parsed body (None for an empty one, e.g. 204)."""
-        response = await self.request(method, path, params=params, json=json, context=context)
-        if not response.content.strip():
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise ProviderError(
-                f"{method} {path} answered {response.status_code} with a body that is not "
-                f"JSON; check that provider.base_url ({api_origin(self.base_url)}) points at "
-                "the API"
-            ) from None
+        """Like `request`, returning the parsed body (None for an empty one, e.g. 204).
+
+        A success whose body cannot be parsed (cut short, plain text, a proxy's HTML
+        page) is asked for again when that is harmless (GET, PUT, DELETE); for a write
+        it is an ambiguous failure: the write may have been carried out.
+        """
+        method = method.upper()
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self.request(method, path, params=params, json=json, context=context)
+            if not response.content.strip():
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                if method in IDEMPOTENT and attempt < self.max_attempts:
+                    await self._wait(self._backoff_for(attempt), method, path, "unreadable body")
+                    continue
+                raise ProviderError(
+                    f"{method} {path} answered {response.status_code} with a body that is "
+                    f"not JSON ({_content_type(response)}); check that provider.base_url "
+                    f"({api_origin(self.base_url)}) points at the API",
+                    ambiguous=method != "GET",
+                ) from None
 
     async def get(
         self, path: str, *, params: Mapping[str, str | int] | None = None, context: str = ""
@@ -269,11 +289,19 @@ class HttpClient:
         # The semaphore covers one attempt only, so a request sleeping before its retry
         # does not hold a slot that others could use.
         async with self._semaphore:
-            self._request_count += 1
-            response = await self._client.request(
-                method, path, params=dict(params) if params else None, json=json
-            )
-            await response.aread()
+            pacer = self._pacer() if self._pacer is not None else None
+            if pacer is not None:
+                await pacer.acquire()
+            response = None
+            try:
+                self._request_count += 1
+                response = await self._client.request(
+                    method, path, params=dict(params) if params else None, json=json
+                )
+                await response.aread()
+            finally:
+                if pacer is not None:
+                    pacer.release(response)
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
@@ -290,7 +318,7 @@ class HttpClient:
         if method in IDEMPOTENT:
             return True
         # A write is retried only when it cannot have reached the server.
-        return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        return _unsent(exc)
 
     def _scrub(self, text: str) -> str:
         """Remove the credential, in every form it was sent in, from text about to be shown.
@@ -311,6 +339,20 @@ class HttpClient:
     async def _wait(self, delay: float, method: str, path: str, why: str) -> None:
         log.info("%s %s: %s, retrying in %.1fs", method, path, why, delay)
         await self._sleep(delay)
+
+    async def _wait_throttled(
+        self, response: httpx.Response, delay: float, method: str, path: str
+    ) -> None:
+        """Wait before retrying a refused request. A 429 with Retry-After is waited by the
+        account's pacer, which holds back every request of the account, not this one only,
+        and says so; a 429 without it (Mailchimp) is still told before the backoff."""
+        pacer = self._pacer() if self._pacer is not None else None
+        if pacer is not None and response.status_code == 429:
+            if retry_after_seconds(response) is not None:
+                log.info("%s %s: 429, the pacer waits %.1fs", method, path, delay)
+                return
+            report(Wait(delay, pacer.label, throttled=True))
+        await self._wait(delay, method, path, str(response.status_code))
 
     # --- paging -----------------------------------------------------------------------
 
@@ -430,6 +472,23 @@ def _envelope(body: Any) -> tuple[list[JSONObject], JSONObject, JSONObject]:
     links = body.get("links") or {}
     meta = body.get("meta") or {}
     return list(data), dict(links), dict(meta)
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "no content type").split(";")[0].strip()
+
+
+def _unsent(exc: httpx.TransportError) -> bool:
+    """Whether the request surely never reached the server (the connection was refused)."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _flag_ambiguous(error: ProviderError, uncertain: bool) -> ProviderError:
+    """Mark a failed request that may have been carried out all the same (see
+    ProviderError): an attempt got a 5xx or lost its answer. A later attempt's refusal
+    does not settle it (a DELETE's 404 may be the echo of an earlier attempt)."""
+    error.ambiguous = uncertain
+    return error
 
 
 def _payload(response: httpx.Response) -> Any:

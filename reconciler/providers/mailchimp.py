@@ -14,7 +14,8 @@ Example configuration::
       # suffix (-us6) names the data center, from which base_url is derived.
       api_key: ${env:MAILCHIMP_API_KEY}
       # Optional: Mailchimp allows 10 simultaneous connections per key, shared by every
-      # app using it; espform stays below that (default 8).
+      # app using it; espform keeps at most this many requests in flight (default 10),
+      # lower it to leave room for the other apps.
       max_connections: 8
       # Optional: use the embedded local Mailchimp stored in this file instead; no key
       # is needed then.
@@ -44,6 +45,7 @@ from reconciler.config.provider import MailchimpProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, State
+from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
     MembershipOutcome,
@@ -60,6 +62,7 @@ from reconciler.providers.mailchimp_ids import IdBook, Unresolved
 from reconciler.providers.mailchimp_members import change_tag_members, scan_audience
 from reconciler.providers.mailchimp_read import BUILTIN_MERGE_TAGS, NAME, read_account
 from reconciler.providers.mailchimp_write import Step, finish, plan_calls
+from reconciler.providers.pacing import mailchimp_pacer
 
 __all__ = ["Mailchimp"]
 
@@ -108,6 +111,7 @@ class Mailchimp(HttpProvider):
         max_attempts: int = 5,
         sleep: Sleep = asyncio.sleep,
         on_close: Callable[[], None] | None = None,
+        paced: bool = True,
     ) -> None:
         if config.api_key is None:
             raise missing_api_key(config.credential_env)
@@ -131,6 +135,7 @@ class Mailchimp(HttpProvider):
             transport=transport,
             error_mapper=self._errors,
             retry_when=throttled,
+            pacer=mailchimp_pacer(base_url, config) if paced else None,
         )
 
     async def read(self) -> State:
@@ -139,6 +144,17 @@ class Mailchimp(HttpProvider):
         return state
 
     async def apply(
+        self, changes: Sequence[Change], progress: Progress | None = None
+    ) -> ApplyResult:
+        """Carry out the changes, settling by re-reads those whose answer was lost (see
+        `ambiguity`); Mailchimp refuses a second tag, segment, merge tag, category or
+        interest of one name, so a racing apply's object is adopted after that refusal."""
+        settler = Settler(
+            self._apply_once, self.read, case_insensitive=self.capabilities.case_insensitive
+        )
+        return await settler.apply(changes, progress)
+
+    async def _apply_once(
         self, changes: Sequence[Change], progress: Progress | None = None
     ) -> ApplyResult:
         result = ApplyResult()

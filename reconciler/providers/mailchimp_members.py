@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.engine.membership import Member, MembershipChange
+from reconciler.providers.ambiguity import resend_idempotent
 from reconciler.providers.base import MembershipOutcome, ProviderError
 from reconciler.providers.http import HttpClient, JSONObject, gather_or_cancel
 from reconciler.rules import Status, SubscriberView
@@ -205,14 +206,27 @@ async def change_tag_members(
 async def _batch(
     http: HttpClient, path: str, body: JSONObject, doing: str
 ) -> tuple[int, int, list[str]]:
-    try:
-        answer = await http.request_json(
+    async def send() -> Any:
+        return await http.request_json(
             "POST", path, params={"fields": BATCH_FIELDS}, json=body, context=doing
         )
+
+    try:
+        # Adding a member twice or removing one already out changes nothing: a batch
+        # whose answer was lost is sent again.
+        answer, resent = await resend_idempotent(send)
     except ProviderError as exc:
         return 0, 0, [str(exc)]
     answer = answer if isinstance(answer, dict) else {}
-    errors = [_refused(item) for item in answer.get("errors") or [] if isinstance(item, dict)]
+    refused = [item for item in answer.get("errors") or [] if isinstance(item, dict)]
+    errors = [_refused(item) for item in refused]
+    if resent:
+        # The resent answer counts as changes only what the lost one had not done
+        # already; every member it did not refuse is now where the plan wants it.
+        left_out = {str(e).lower() for item in refused for e in item.get("email_addresses") or []}
+        adds = [e for e in body.get("members_to_add", []) if e.lower() not in left_out]
+        removes = [e for e in body.get("members_to_remove", []) if e.lower() not in left_out]
+        return len(adds), len(removes), errors
     return _count(answer.get("total_added")), _count(answer.get("total_removed")), errors
 
 

@@ -12,11 +12,15 @@ Example configuration::
       token: ${env:MAILERLITE_API_TOKEN}
       # Optional, this is the default.
       base_url: https://connect.mailerlite.com
+      # Optional: requests per minute espform allows itself (MailerLite allows 120 per
+      # account, shared by every integration); lower it to leave them room.
+      # requests_per_minute: 120
       # Optional: use the embedded local MailerLite stored in this file instead; no
       # token is needed then.
       # sandbox: .espform/sandbox.db
 
-Requests are the cost (about 120 a minute per account): `read` fetches the three lists
+Requests are the cost (120 a minute per account, paced by `pacing.RequestWindow`
+so that a long apply waits rather than meets a 429): `read` fetches the three lists
 at once with the largest page sizes, and `apply` sends independent writes through
 `POST /api/batch`, 50 at a time.
 
@@ -40,6 +44,7 @@ from reconciler.config.provider import MailerLiteProvider
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Capabilities, Field, Group, Resource, Segment, State
+from reconciler.providers.ambiguity import Settler
 from reconciler.providers.base import (
     ApplyResult,
     MembershipOutcome,
@@ -62,6 +67,7 @@ from reconciler.providers.mailerlite_batch import Step, Write, group_steps
 from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_token
 from reconciler.providers.mailerlite_members import MembershipWriter
 from reconciler.providers.mailerlite_scan import scan
+from reconciler.providers.pacing import mailerlite_pacer
 
 __all__ = ["MailerLite"]
 
@@ -98,6 +104,7 @@ class MailerLite(HttpProvider):
         sleep: Sleep = asyncio.sleep,
         max_concurrency: int = 4,
         on_close: Callable[[], None] | None = None,
+        paced: bool = True,
     ) -> None:
         if config.token is None:
             raise missing_token(config.credential_env)
@@ -113,6 +120,7 @@ class MailerLite(HttpProvider):
             sleep=sleep,
             transport=transport,
             error_mapper=self._errors,
+            pacer=mailerlite_pacer(config, sleep) if paced else None,
         )
         self._max_concurrency = max_concurrency
         #: Group address -> id, from `read` and kept current by `apply`, so that members
@@ -143,6 +151,34 @@ class MailerLite(HttpProvider):
     # --- apply ------------------------------------------------------------------------
 
     async def apply(
+        self, changes: Sequence[Change], progress: Progress | None = None
+    ) -> ApplyResult:
+        """Carry out the changes, settling by re-reads those whose answer was lost
+        (see `ambiguity`): group names are not unique, so a racing apply's copy of a
+        group this apply created is resolved by keeping the lower id."""
+        settler = Settler(
+            self._apply_once,
+            self.read,
+            duplicable=frozenset({"group"}),
+            delete_duplicate=self._delete_duplicate,
+            read_duplicable=self._read_groups,
+        )
+        return await settler.apply(changes, progress)
+
+    async def _read_groups(self) -> State:
+        state = State(NAME)
+        state.extend(resource_from("group", item) for item in await self._list("group"))
+        return state
+
+    async def _delete_duplicate(self, group: Resource) -> str:
+        try:
+            doing = f"deleting {group.address} (id {group.id}), made twice by concurrent applies"
+            await self._http.request("DELETE", f"/api/groups/{group.id}", context=doing)
+        except ProviderError as exc:
+            return str(exc)
+        return ""
+
+    async def _apply_once(
         self, changes: Sequence[Change], progress: Progress | None = None
     ) -> ApplyResult:
         result = ApplyResult()

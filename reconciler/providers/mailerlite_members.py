@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.engine.membership import MemberRef, MembershipChange
 from reconciler.model import Address
+from reconciler.providers.ambiguity import resend_idempotent
 from reconciler.providers.base import MembershipOutcome, MembershipProgress, ProviderError
 from reconciler.providers.http import HttpClient, JSONObject
 from reconciler.providers.mailerlite_batch import BATCH_LIMIT
@@ -95,22 +97,29 @@ class MembershipWriter:
         tallies: list[_Tally],
     ) -> bool:
         requests = [_request(op, ids[op.change]) for op in batch]
-        try:
+
+        async def send() -> list[Any]:
             body = await self._http.request_json(
                 "POST",
                 "/api/batch",
                 json={"requests": requests},
                 context=f"sending a batch of {len(batch)} membership changes",
             )
+            responses = body.get("responses") if isinstance(body, dict) else None
+            if not isinstance(responses, list) or len(responses) != len(batch):
+                raise ProviderError(
+                    "MailerLite's batch answer did not list each result", ambiguous=True
+                )
+            return responses
+
+        try:
+            # Assigning a member twice, or unassigning one already gone, answers success:
+            # a batch whose answer was lost is sent again, and that answer counts.
+            responses, _resent = await resend_idempotent(send)
         except ProviderError as exc:
             for op in batch:
                 _fail(tallies[op.change], op, str(exc))
-            return False
-        responses = body.get("responses") if isinstance(body, dict) else None
-        if not isinstance(responses, list) or len(responses) != len(batch):
-            for op in batch:
-                _fail(tallies[op.change], op, "MailerLite's batch answer did not list each result")
-            return True
+            return exc.ambiguous  # the account refuses batches (token, rate limit): stop
         for op, response in zip(batch, responses, strict=True):
             code = int(response.get("code", 0)) if isinstance(response, dict) else 0
             tally = tallies[op.change]

@@ -55,11 +55,14 @@ def _mailerlite(
     sleep: Sleep | None,
 ) -> Provider:
     # In a sandbox a stand-in replaces the real token, which only MailerLite ever sees.
+    # The embedded sandbox enforces no limits, so requests to it are not paced.
+    sandboxed = config.sandbox is not None
     config, transport, on_close = _sandboxed(config, transport, token=SANDBOX_TOKEN)
     return MailerLite(
         config,
         transport=transport,
         on_close=on_close,
+        paced=not sandboxed,
         **_retry_options(max_attempts, sleep),
     )
 
@@ -71,11 +74,13 @@ def _mailchimp(
     sleep: Sleep | None,
 ) -> Provider:
     # In a sandbox a stand-in replaces the real key, which only Mailchimp ever sees.
+    sandboxed = config.sandbox is not None
     config, transport, on_close = _sandboxed(config, transport, api_key=SANDBOX_API_KEY)
     return Mailchimp(
         config,
         transport=transport,
         on_close=on_close,
+        paced=not sandboxed,
         **_retry_options(max_attempts, sleep),
     )
 

@@ -45,9 +45,14 @@ def espform():
 
 
 @contextmanager
-def serve_sandbox(db: Path, flavor: str, *extra: str) -> Iterator[str]:
-    """`espform sandbox serve` on a free loopback port, as a real subprocess; yields its URL."""
+def serve_sandbox(db: Path, flavor: str, *extra: str, limits: bool = False) -> Iterator[str]:
+    """`espform sandbox serve` on a free loopback port, as a real subprocess; yields its URL.
+
+    Its request limits are off unless `limits` (tests that do not test pacing stay fast
+    whatever they send)."""
     command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--flavor", flavor]
+    if not limits:
+        command.append("--no-rate-limit")
     proc = subprocess.Popen(
         [*command, "--port", "0", "--db", str(db), *extra],
         stdout=subprocess.PIPE,
@@ -77,3 +82,9 @@ def served_mailchimp(tmp_path: Path) -> Iterator[str]:
     """The Mailchimp flavor served, accepting any key."""
     with serve_sandbox(tmp_path / "served-mc.db", "mailchimp") as url:
         yield url
+
+
+@pytest.fixture
+def serve():
+    """`serve_sandbox` itself, for tests that pass their own `sandbox serve` flags."""
+    return serve_sandbox

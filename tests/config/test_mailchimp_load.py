@@ -217,7 +217,7 @@ def test_data_center_comes_from_the_key(load: Load) -> None:
     assert provider.base_url == "https://us21.api.mailchimp.com"
     assert provider.api_key is not None and provider.api_key.get_secret_value() == MC_KEY
     assert provider.credential_env == "MAILCHIMP_API_KEY"
-    assert provider.max_connections == 8
+    assert provider.max_connections == 10
     assert provider.sandbox is None
 
 

@@ -23,22 +23,29 @@ from provider_support import (
 
 from reconciler.engine.plan import Action, Change
 from reconciler.model import Address, Segment
+from reconciler.providers.ambiguity import MAX_ROUNDS
 from reconciler.providers.base import ApplyResult, Outcome
+
+EMPTY_PAGE = {"data": [], "links": {"next": None}, "meta": {"current_page": 1, "last_page": 1}}
 
 
 def apply(
     changes: Sequence[Change], routes: Any
 ) -> tuple[ApplyResult, list[Outcome], list[httpx.Request]]:
-    """Apply with respx routes set up by `routes(mock)`; return result, progress, requests."""
+    """Apply with respx routes set up by `routes(mock)`; return result, progress, and the
+    write requests (reads, which settle lost answers and duplicates, find an empty
+    account unless `routes` says otherwise; test_ambiguous_writes covers them)."""
     reported: list[Outcome] = []
 
     async def scenario() -> tuple[ApplyResult, list[httpx.Request]]:
         with respx.mock(base_url=BASE, assert_all_called=False) as mock:
             routes(mock)
+            for collection in ("groups", "fields", "segments"):
+                mock.get(f"/api/{collection}").respond(200, json=EMPTY_PAGE)
             provider = make_provider()
             result = await provider.apply(changes, reported.append)
             await provider.aclose()
-            return result, [call.request for call in mock.calls]
+            return result, [c.request for c in mock.calls if c.request.method != "GET"]
 
     result, requests = run(scenario)
     return result, reported, requests
@@ -307,7 +314,9 @@ def test_a_batch_answer_without_one_result_per_change_leaves_them_all_unknown() 
     result, reported, requests = apply(
         changes, lambda m: m.post("/api/batch").respond(200, json={"responses": []})
     )
-    assert [r.url.path for r in requests] == ["/api/batch"]
+    # Each time the account, read again, shows nothing made: sent again, a bounded
+    # number of times, then left unknown.
+    assert [r.url.path for r in requests] == ["/api/batch"] * MAX_ROUNDS
     assert [o.change for o in result.outcomes] == changes[:2] == [o.change for o in reported]
     assert all(o.unknown and not o.ok for o in result.outcomes)
     assert "did not list one result per change (2 sent)" in result.outcomes[1].error

@@ -59,9 +59,12 @@ def test_invalid_json_counts_as_no_input(ml_api: MlApi) -> None:
     assert response.json()["errors"] == {"name": ["The name field is required."]}
 
 
-def test_rate_limit_headers_on_success_and_404(ml_api: MlApi) -> None:
-    first = ml_api.client.get("/api/groups")
-    missing = ml_api.client.get("/api/groups/121212")
+def test_rate_limit_headers_on_success_and_404(
+    ml_make_app: Callable[..., MailerLiteApp], ml_make_client: Callable[..., httpx.Client]
+) -> None:
+    client = ml_make_client(ml_make_app(rate_limit=120))
+    first = client.get("/api/groups")
+    missing = client.get("/api/groups/121212")
 
     assert first.headers["x-ratelimit-limit"] == "120"
     assert first.headers["x-ratelimit-remaining"] == "119"
@@ -90,10 +93,23 @@ def test_429_past_the_budget_until_the_window_resets(
     assert reset.status_code == 200 and reset.headers["x-ratelimit-remaining"] == "2"
 
 
-def test_no_429_without_a_rate_limit(ml_api: MlApi) -> None:
-    codes = {ml_api.client.get("/api/groups").status_code for _ in range(130)}
+def test_no_429_and_no_budget_headers_without_a_rate_limit(ml_api: MlApi) -> None:
+    answers = [ml_api.client.get("/api/groups") for _ in range(130)]
 
-    assert codes == {200}
+    assert {r.status_code for r in answers} == {200}
+    assert not any(name.startswith("x-ratelimit") for r in answers for name in r.headers)
+
+
+def test_refusals_are_counted_in_the_stats(
+    ml_make_app: Callable[..., MailerLiteApp], ml_make_client: Callable[..., httpx.Client]
+) -> None:
+    app = ml_make_app(rate_limit=2)
+    client = ml_make_client(app)
+    codes = [client.get("/api/groups").status_code for _ in range(5)]
+
+    stats = client.get("/_sandbox/stats").json()
+    assert codes == [200, 200, 429, 429, 429]
+    assert stats["throttled_total"] == 3 and stats["total"] == 5
 
 
 def _arm(ml_api: MlApi, **fault: object) -> None:

@@ -34,8 +34,10 @@ Admin API (sandbox only; no auth; not counted; not subject to the connection lim
   "interests": {id: true}}]`. Addresses already on the list are skipped. Answers
   `{"list_id", "created", "skipped"}`.
 - `GET /_sandbox/stats` answers `{"total": n, "requests": {"GET /3.0/lists/{list_id}":
-  n, ...}, "in_flight": k}`: API requests counted per method and path template,
-  including refused ones; `DELETE /_sandbox/stats` resets the counts (204).
+  n, ...}, "in_flight": k, "peak_in_flight": p, "refused_connections": r}`: API
+  requests counted per method and path template, including refused ones, the most
+  requests ever in flight at once and how many the connection limit refused (both in
+  this serving process); `DELETE /_sandbox/stats` resets them (204).
 - `POST /_sandbox/faults` queues a fault for the next `count` API requests:
   `{"status": 429|500|503|403|..., "count": 1, "retry_after": s, "latency_ms": ms,
   "title": optional, "detail": optional}`. The request first waits `latency_ms` (while

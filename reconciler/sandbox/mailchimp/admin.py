@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.sandbox import faults as shared_faults
 from reconciler.sandbox.core import SandboxRequest, SandboxResponse
 from reconciler.sandbox.mailchimp.limits import (
     ConnectionGate,
@@ -74,15 +75,25 @@ class AdminApi:
                     "total": sum(counts.values()),
                     "requests": counts,
                     "in_flight": self.gate.in_flight,
+                    "peak_in_flight": self.gate.peak,
+                    "refused_connections": self.gate.refused,
                 },
             )
         if route == ("DELETE", "/stats"):
             with self.store.transaction(bookkeeping=True) as db:
                 db.execute("DELETE FROM request_stats")
+            self.gate.reset()
             return SandboxResponse.empty()
+        if path.removeprefix(PREFIX).startswith("/faults"):
+            shared = self._shared_faults(route, body)
+            if shared is not None:
+                return shared
         if route == ("GET", "/faults"):
             with self.store.transaction(write=False) as db:
-                return SandboxResponse.json(200, {"faults": pending_faults(db)})
+                listed: dict[str, Any] = {"faults": pending_faults(db)}
+                if kinds := shared_faults.queued(db):
+                    listed["queued"] = kinds
+                return SandboxResponse.json(200, listed)
         if route == ("POST", "/faults"):
             try:
                 fault, count = _read_fault(body)
@@ -94,6 +105,7 @@ class AdminApi:
         if route == ("DELETE", "/faults"):
             with self.store.transaction(bookkeeping=True) as db:
                 db.execute("DELETE FROM faults")
+                shared_faults.clear(db)
             return SandboxResponse.empty()
         if route == ("POST", "/seed/members"):
             try:
@@ -104,6 +116,35 @@ class AdminApi:
                 return _error(400, str(error))
             return SandboxResponse.json(200, {"list_id": plan.list_id, **result})
         return _error(404, f"no admin endpoint {request.method} {request.path}")
+
+    def _shared_faults(self, route: tuple[str, str], body: Any) -> SandboxResponse | None:
+        """Random faults (`/faults/random`) and queued faults of a kind (`{"kind": ...}`)."""
+        try:
+            if route == ("POST", "/faults") and isinstance(body, dict) and "kind" in body:
+                count = body.get("count", 1)
+                if set(body) - {"kind", "count"} or not isinstance(count, int):
+                    raise shared_faults.FaultError("kind", "give kind and a whole count only")
+                with self.store.transaction(bookkeeping=True) as db:
+                    shared_faults.enqueue(db, str(body["kind"]), count)
+                    return SandboxResponse.json(200, {"queued": shared_faults.queued(db)})
+            if route == ("GET", "/faults/random"):
+                with self.store.transaction(write=False) as db:
+                    settings = shared_faults.load_settings(db)
+                return SandboxResponse.json(
+                    200, {"random": settings.as_json() if settings else None}
+                )
+            if route == ("PUT", "/faults/random"):
+                settings = shared_faults.parse_settings(body)
+                with self.store.transaction(bookkeeping=True) as db:
+                    shared_faults.save_settings(db, settings)
+                return SandboxResponse.json(200, {"random": settings.as_json()})
+            if route == ("DELETE", "/faults/random"):
+                with self.store.transaction(bookkeeping=True) as db:
+                    shared_faults.save_settings(db, None)
+                return SandboxResponse.empty()
+        except shared_faults.FaultError as error:
+            return _error(400, f"{error.key}: {error}")
+        return None
 
 
 def is_admin(path: str) -> bool:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote
 
+from reconciler.sandbox import faults as shared_faults
 from reconciler.sandbox.core import Router, SandboxRequest, SandboxResponse
 from reconciler.sandbox.mailchimp import (
     account,
@@ -30,6 +32,7 @@ from reconciler.sandbox.mailchimp.admin import AdminApi, is_admin
 from reconciler.sandbox.mailchimp.context import Ctx, Endpoint, Settings
 from reconciler.sandbox.mailchimp.limits import (
     ConnectionGate,
+    Fault,
     count_request,
     fault_response,
     take_fault,
@@ -45,6 +48,9 @@ from reconciler.sandbox.mailchimp.problems import (
     too_many_requests,
 )
 from reconciler.sandbox.mailchimp.store import Store
+
+#: What `Router.match` found for a request.
+Found = tuple[object, dict[str, str]] | bool | None
 
 API_PREFIX = "/3.0"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -107,6 +113,11 @@ class MailchimpSandbox:
         for endpoint in ENDPOINTS:
             self.router.add(endpoint.method, API_PREFIX + endpoint.template, _Route(endpoint))
         self.admin = AdminApi(self.store, self.gate)
+        self.faults = shared_faults.FaultInjector(self._fault_answer, time.sleep)
+        with self.store.transaction(bookkeeping=True) as db:
+            shared_faults.ensure_schema(db)
+        #: The host of the request being served, for error bodies (per thread).
+        self._local = threading.local()
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         path = unquote(request.path)
@@ -132,14 +143,40 @@ class MailchimpSandbox:
         with self.store.transaction(bookkeeping=True) as db:
             count_request(db, key)
             fault = take_fault(db) if admitted else None
+            strike = self.faults.pick(db) if admitted and fault is None else None
         if not admitted:
             raise too_many_requests(self.gate.limit)
+        if strike is not None:
+            self._local.host_url = host_url
+            return self.faults.serve(
+                strike, lambda: self._answer(request, path, host_url, found, route)
+            )
         if fault is not None:
             if fault.latency_ms:
                 time.sleep(fault.latency_ms / 1000)
             response = fault_response(fault, host_url, self.gate.limit)
             if response is not None:
                 return response
+        return self._answer(request, path, host_url, found, route)
+
+    def _fault_answer(self, status: int, retry_after: int | None) -> SandboxResponse:
+        fault = Fault(status, 0, retry_after)
+        host_url = getattr(self._local, "host_url", "http://127.0.0.1")
+        return fault_response(fault, host_url, self.gate.limit) or SandboxResponse.empty(status)
+
+    def _answer(
+        self, request: SandboxRequest, path: str, host_url: str, found: Found, route: object
+    ) -> SandboxResponse:
+        """Authenticate, route and run the handler; errors become answers here, so that
+        a fault striking after the handler (drop-after) sees the real outcome."""
+        try:
+            return self._routed(request, path, host_url, found, route)
+        except Problem as problem:
+            return problem.response(host_url)
+
+    def _routed(
+        self, request: SandboxRequest, path: str, host_url: str, found: Found, route: object
+    ) -> SandboxResponse:
         self._authenticate(request)
         if found is False:
             raise method_not_allowed(

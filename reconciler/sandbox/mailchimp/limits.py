@@ -27,18 +27,29 @@ class ConnectionGate:
         self.limit = limit
         self._lock = threading.Lock()
         self._in_flight = 0
+        #: The most requests ever in flight at once, and how many were refused: what a
+        #: test of client-side pacing reads (reset with the request counts).
+        self.peak = 0
+        self.refused = 0
 
     @property
     def in_flight(self) -> int:
         with self._lock:
             return self._in_flight
 
+    def reset(self) -> None:
+        with self._lock:
+            self.peak = self._in_flight
+            self.refused = 0
+
     @contextmanager
     def slot(self) -> Iterator[bool]:
         """Holds a place for the request's whole life; yields whether it was admitted."""
         with self._lock:
             self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
             admitted = self._in_flight <= self.limit
+            self.refused += 0 if admitted else 1
         try:
             yield admitted
         finally:

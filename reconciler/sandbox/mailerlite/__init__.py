@@ -17,17 +17,20 @@ case); built-in fields can be renamed but not deleted (422); derived field keys 
 collide get `_2`, `_3`, ...; unsubscribed/bounced/junk subscribers keep their status
 when the API asks for active; a batch counts once against the per-minute budget.
 
-`token=None` accepts any non-empty Bearer token; `rate_limit=None` reports
-`x-ratelimit-*` headers for a budget of 120 per minute but never refuses. `clock` and
+`token=None` accepts any non-empty Bearer token; `rate_limit=None` enforces no budget
+and sends no `x-ratelimit-*` headers (`espform sandbox serve` enforces 120 per minute
+unless told otherwise). `clock` and
 `sleep` may be injected (tests).
 
 Admin API (sandbox only, JSON, no authentication, not counted, never faulted):
 
     GET    /_sandbox                    flavor and list of admin endpoints
     GET    /_sandbox/stats              {"total": n, "by_route": {"GET /api/groups": n, ...},
-                                         "batched_total": n, "batched": {...}}
+                                         "batched_total": n, "batched": {...},
+                                         "throttled_total": n, "throttled": {...}}
                                         (API requests since the last reset; `batched`
-                                        counts sub-requests of POST /api/batch)
+                                        counts sub-requests of POST /api/batch,
+                                        `throttled` those refused by the rate limit)
     DELETE /_sandbox/stats              reset the counters (204)
     POST   /_sandbox/faults             {"status": 429|500|503|..., "count": n,
                                          "retry_after": s, "latency_ms": ms, "drop": n}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.sandbox import faults as shared_faults
 from reconciler.sandbox.core import Router, SandboxRequest, SandboxResponse
 from reconciler.sandbox.mailerlite import faults, stats
 from reconciler.sandbox.mailerlite.call import ApiCall
@@ -87,6 +88,9 @@ class AdminApi:
             ("GET", "/faults", self.list_faults),
             ("POST", "/faults", self.add_faults),
             ("DELETE", "/faults", self.clear_faults),
+            ("GET", "/faults/random", self.get_random_faults),
+            ("PUT", "/faults/random", self.set_random_faults),
+            ("DELETE", "/faults/random", self.stop_random_faults),
             ("POST", "/subscribers", self.seed_subscribers),
             ("POST", "/segments", self.seed_segment),
         ):
@@ -115,6 +119,9 @@ class AdminApi:
                     "GET /_sandbox/faults",
                     "POST /_sandbox/faults",
                     "DELETE /_sandbox/faults",
+                    "GET /_sandbox/faults/random",
+                    "PUT /_sandbox/faults/random",
+                    "DELETE /_sandbox/faults/random",
                     "POST /_sandbox/subscribers",
                     "POST /_sandbox/segments",
                 ],
@@ -132,9 +139,15 @@ class AdminApi:
 
     def list_faults(self, call: ApiCall) -> SandboxResponse:
         with self.account.store.read() as db:
-            return ok({"pending": [fault.as_json() for fault in faults.pending(db)]})
+            listed: dict[str, Any] = {"pending": [f.as_json() for f in faults.pending(db)]}
+            if kinds := shared_faults.queued(db):
+                listed["queued"] = kinds
+            return ok(listed)
 
     def add_faults(self, call: ApiCall) -> SandboxResponse:
+        data = call.data()
+        if "kind" in data:
+            return self._queue_kind(data)
         try:
             planned = faults.parse_faults(call.data())
         except faults.FaultPayloadError as error:
@@ -147,6 +160,41 @@ class AdminApi:
     def clear_faults(self, call: ApiCall) -> SandboxResponse:
         with self.account.store.write(bookkeeping=True) as db:
             faults.clear(db)
+            shared_faults.clear(db)
+        return no_content()
+
+    def _queue_kind(self, data: dict[str, Any]) -> SandboxResponse:
+        """`{"kind": "drop-after", "count": n}`: a fault of any shared kind, queued."""
+        if set(data) - {"kind", "count"}:
+            raise invalid("kind", "a queued fault of a kind takes only kind and count")
+        count = data.get("count", 1)
+        try:
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise shared_faults.FaultError("count", "count must be a whole number")
+            with self.account.store.write(bookkeeping=True) as db:
+                shared_faults.enqueue(db, str(data["kind"]), count)
+                waiting = len(shared_faults.queued(db))
+        except shared_faults.FaultError as error:
+            raise invalid(error.key, str(error)) from None
+        return ok({"added": count, "pending": waiting}, 201)
+
+    def get_random_faults(self, call: ApiCall) -> SandboxResponse:
+        with self.account.store.read() as db:
+            settings = shared_faults.load_settings(db)
+        return ok({"random": settings.as_json() if settings else None})
+
+    def set_random_faults(self, call: ApiCall) -> SandboxResponse:
+        try:
+            settings = shared_faults.parse_settings(call.data())
+        except shared_faults.FaultError as error:
+            raise invalid(error.key, str(error)) from None
+        with self.account.store.write(bookkeeping=True) as db:
+            shared_faults.save_settings(db, settings)
+        return ok({"random": settings.as_json()})
+
+    def stop_random_faults(self, call: ApiCall) -> SandboxResponse:
+        with self.account.store.write(bookkeeping=True) as db:
+            shared_faults.save_settings(db, None)
         return no_content()
 
     def seed_subscribers(self, call: ApiCall) -> SandboxResponse:

@@ -4,7 +4,8 @@ The order in which a request is treated mirrors the real service: admin paths as
 injected faults strike first (they stand for the network and load balancers), then
 authentication (401 carries no rate-limit headers), then the per-minute budget, then
 routing (404 route, 405 method) and the handler. Every answer after authentication
-carries `x-ratelimit-limit` / `x-ratelimit-remaining`.
+carries `x-ratelimit-limit` / `x-ratelimit-remaining` when limits are enforced; without
+them (`rate_limit=None`) there is no budget and no header claims one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 
+from reconciler.sandbox import faults as shared_faults
 from reconciler.sandbox.core import Router, SandboxRequest, SandboxResponse
 from reconciler.sandbox.mailerlite import faults, stats
 from reconciler.sandbox.mailerlite.admin import PREFIX as ADMIN_PREFIX
@@ -55,6 +57,9 @@ class MailerLiteApp:
         self.limiter = FixedWindowLimiter(rate_limit or DEFAULT_RATE_LIMIT, WINDOW_S, clock)
         self.import_limiter = FixedWindowLimiter(IMPORT_RATE_LIMIT, WINDOW_S, clock)
         self._sleep = sleep
+        self.faults = shared_faults.FaultInjector(self._fault_answer, sleep)
+        with store.write(bookkeeping=True) as db:
+            shared_faults.ensure_schema(db)
         self.account = Account(store, GroupCountCache(store))
         self.admin = AdminApi(self.account)
         self.router = Router()
@@ -79,6 +84,9 @@ class MailerLiteApp:
         with self.store.write(bookkeeping=True) as db:
             stats.record(db, stats.HTTP, self._route_key(request.method, request.path))
             fault = faults.take(db)
+            strike = self.faults.pick(db) if fault is None else None
+        if strike is not None:
+            return self.faults.serve(strike, lambda: self._serve_api(request))
         if fault is not None:
             if fault.latency_ms:
                 self._sleep(fault.latency_ms / 1000)
@@ -86,10 +94,22 @@ class MailerLiteApp:
                 return SandboxResponse.dropped()
             if fault.status is not None:
                 return faults.fault_response(fault, self.limiter.limit)
+        return self._serve_api(request)
+
+    def _fault_answer(self, status: int, retry_after: int | None) -> SandboxResponse:
+        return faults.fault_response(faults.Fault(status, retry_after), self.limiter.limit)
+
+    def _serve_api(self, request: SandboxRequest) -> SandboxResponse:
         if not self._authenticated(request.headers.get("authorization", "")):
             return ApiError(401, "Unauthenticated.").response()
+        if not self.enforce_limits:
+            # Without limits there is no budget to report: a client steered by the
+            # headers must not slow down for one that is never enforced.
+            return self._dispatch(ApiCall.from_request(request))
         decision = self.limiter.hit()
-        if self.enforce_limits and not decision.allowed:
+        if not decision.allowed:
+            with self.store.write(bookkeeping=True) as db:
+                stats.record(db, stats.THROTTLED, self._route_key(request.method, request.path))
             return self._throttled(decision, "Too Many Attempts.")
         response = self._dispatch(ApiCall.from_request(request))
         for name, value in decision.headers().items():

@@ -1,7 +1,8 @@
 """Request counters, kept in the database so that every process using the file adds up.
 
 `http` counts API requests as they arrive (including those answered 401, 429 or with an
-injected fault); `batch` counts the sub-requests carried inside POST /api/batch. Keys are
+injected fault); `throttled` those refused by the rate limit; `batch` counts the
+sub-requests carried inside POST /api/batch. Keys are
 `METHOD /api/path/{param}` templates, or the raw path for unknown routes.
 """
 
@@ -12,6 +13,8 @@ from typing import Any
 
 HTTP = "http"
 BATCH = "batch"
+#: Requests refused with 429 by the per-minute budget (injected 429s are not counted).
+THROTTLED = "throttled"
 
 
 def record(db: sqlite3.Connection, scope: str, route: str) -> None:
@@ -23,7 +26,7 @@ def record(db: sqlite3.Connection, scope: str, route: str) -> None:
 
 
 def snapshot(db: sqlite3.Connection) -> dict[str, Any]:
-    by_scope: dict[str, dict[str, int]] = {HTTP: {}, BATCH: {}}
+    by_scope: dict[str, dict[str, int]] = {HTTP: {}, BATCH: {}, THROTTLED: {}}
     for scope, route, count in db.execute(
         "SELECT scope, route, count FROM request_stats ORDER BY scope, route"
     ):
@@ -33,6 +36,8 @@ def snapshot(db: sqlite3.Connection) -> dict[str, Any]:
         "by_route": by_scope[HTTP],
         "batched_total": sum(by_scope[BATCH].values()),
         "batched": by_scope[BATCH],
+        "throttled_total": sum(by_scope[THROTTLED].values()),
+        "throttled": by_scope[THROTTLED],
     }
 
 
