@@ -6,23 +6,24 @@ tags such as `!!python/object` must be refused before a constructor could act on
 
 from __future__ import annotations
 
-import unicodedata
-
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from reconciler.errors import Issue
 from reconciler.model import Location
+from reconciler.visible import HIDDEN_IN_FILE, describe, escape
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
-MAX_ALIASES = 100
+MAX_ALIASES = 1000
+#: Nodes that aliases may add once expanded: merge keys reusing a few defaults stay far
+#: below, while a "billion laughs" file (aliases of aliases) is refused before it grows.
+MAX_ALIAS_EXPANSION = 100_000
 _STANDARD_TAG = "tag:yaml.org,2002:"
 _SAFE_TAGS = {
     f"{_STANDARD_TAG}{name}"
     for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp")
 }
-# Bidi embeddings, overrides and isolates reorder how a name is displayed.
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+#: Raw hidden characters reported per file; the rest are counted in the last message.
+MAX_RAW_REPORTS = 20
 
 
 def _loc(file: str, node: Node) -> Location:
@@ -30,25 +31,47 @@ def _loc(file: str, node: Node) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def bad_character(text: str, allow_newlines: bool) -> str | None:
-    """Describe the first control or bidi character in `text`, or None."""
-    for char in text:
-        if allow_newlines and char in "\n\t\r":
-            continue
-        if char in _BIDI or unicodedata.category(char) == "Cc":
-            name = unicodedata.name(char, "control character")
-            return f"U+{ord(char):04X} {name}"
-    return None
+def raw_characters(text: str, file: str) -> list[Issue]:
+    """Refuse control, bidi and zero-width characters written raw in the file.
+
+    Raw, they are invisible in review (and bidi overrides make a line read differently
+    than YAML reads it). The escaped form in a double-quoted string (`"\\u202E"`) is
+    visible and stays allowed: that is how `espform import` writes such names.
+    """
+    issues: list[Issue] = []
+    line, line_start, scanned = 1, 0, 0
+    matches = list(HIDDEN_IN_FILE.finditer(text))
+    for match in matches[:MAX_RAW_REPORTS]:
+        offset = match.start()
+        newlines = text.count("\n", scanned, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", scanned, offset) + 1
+        scanned = offset
+        char = match.group()
+        issues.append(
+            Issue(
+                Location(file, line, offset - line_start + 1),
+                f"{describe(char)} written raw, invisible in review; write it as an escape "
+                f'in a double-quoted string, "{escape(char)}", if you really mean it, '
+                "else delete it",
+            )
+        )
+    if len(matches) > MAX_RAW_REPORTS:
+        last = issues[-1]
+        more = len(matches) - MAX_RAW_REPORTS
+        issues[-1] = Issue(last.location, f"{last.message} ({more:,} more such characters)")
+    return issues
 
 
 def check_nodes(root: Node, file: str) -> list[Issue]:
-    """Refuse deep nesting, many aliases, non-standard tags and hidden characters."""
+    """Refuse deep nesting, many aliases and non-standard tags."""
     issues: list[Issue] = []
     seen: set[int] = set()
     aliases = 0
-    stack: list[tuple[Node, int, bool]] = [(root, 1, False)]
+    stack: list[tuple[Node, int]] = [(root, 1)]
     while stack:
-        node, depth, is_key = stack.pop()
+        node, depth = stack.pop()
         if id(node) in seen:
             aliases += 1
             if aliases > MAX_ALIASES:
@@ -75,21 +98,74 @@ def check_nodes(root: Node, file: str) -> list[Issue]:
                 *issues,
                 Issue(_loc(file, node), f"nested deeper than {MAX_DEPTH} levels; flatten it"),
             ]
-        if isinstance(node, ScalarNode):
-            found = bad_character(str(node.value), allow_newlines=not is_key)
-            if found:
-                issues.append(
-                    Issue(
-                        _loc(file, node),
-                        f"{'key' if is_key else 'value'} contains {found}; "
-                        "remove the invisible character",
-                    )
-                )
-        elif isinstance(node, MappingNode):
+        if isinstance(node, MappingNode):
             for key, value in reversed(node.value):
-                stack.append((value, depth + 1, False))
-                stack.append((key, depth + 1, True))
+                stack.append((value, depth + 1))
+                stack.append((key, depth + 1))
         elif isinstance(node, SequenceNode):
             for item in reversed(node.value):
-                stack.append((item, depth + 1, False))
+                stack.append((item, depth + 1))
     return issues
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_expansion(root: Node, file: str) -> list[Issue]:
+    """Refuse aliases that would expand too far, nest too deep or refer to themselves.
+
+    Sizes are computed on the node graph, where an alias is one shared node, so this
+    takes time in proportion to the file, not to what the aliases would expand to.
+    """
+    size: dict[int, int] = {}  # nodes in the expanded subtree
+    height: dict[int, int] = {}  # nesting levels of the expanded subtree
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            open_nodes.discard(key)
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            return [Issue(_loc(file, node), "recursive YAML alias (it contains itself)")]
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                return [
+                    Issue(
+                        _loc(file, child),
+                        "recursive YAML alias (it contains itself); write the value out",
+                    )
+                ]
+            if id(child) not in size:
+                stack.append((child, False))
+    unique = len(size)
+    if size[id(root)] - unique > MAX_ALIAS_EXPANSION:
+        return [
+            Issue(
+                _loc(file, root),
+                f"YAML aliases would expand this file to {size[id(root)]:,} values from "
+                f"{unique:,} written (at most {MAX_ALIAS_EXPANSION:,} more are allowed); "
+                "write the values out instead of nesting aliases",
+            )
+        ]
+    if height[id(root)] > MAX_DEPTH:
+        return [
+            Issue(
+                _loc(file, root),
+                f"YAML aliases nest values deeper than {MAX_DEPTH} levels; flatten them",
+            )
+        ]
+    return []

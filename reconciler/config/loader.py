@@ -22,6 +22,7 @@ from reconciler.config.document import BASE_URL, BuildContext, Dialect, Document
 from reconciler.config.interpolation import Interpolator, Reference, whole_reference
 from reconciler.config.messages import Translator, label, strip
 from reconciler.config.model import Config
+from reconciler.config.reading import read_config_text
 from reconciler.config.yaml_source import DataPath, Positions, parse_yaml
 from reconciler.errors import ConfigError, Issue
 from reconciler.hints import did_you_mean, kind_of
@@ -51,7 +52,7 @@ def load_config(
     connect, and `Config.unchecked_credentials` lists the references left unread.
     """
     file = str(path)
-    text = _read(Path(path), file)
+    text = read_config_text(Path(path), file)
     source, issues = parse_yaml(text, file)
     if source is None:
         raise ConfigError(issues)
@@ -127,23 +128,6 @@ def load_config(
         catalogs=desired.catalogs,
         unchecked_credentials=tuple(interpolator.deferred.values()),
     )
-
-
-def _read(path: Path, file: str) -> str:
-    try:
-        # utf-8-sig: editors on Windows may start the file with a byte order mark.
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        reason = "config file not found"
-    except IsADirectoryError:
-        reason = "is a folder, not a config file"
-    except PermissionError:
-        reason = "config file cannot be read: permission denied"
-    except UnicodeDecodeError:
-        reason = "config file is not UTF-8 text"
-    except OSError as exc:
-        reason = f"config file cannot be read: {exc.strerror}"
-    raise ConfigError([Issue(None, f"{file}: {reason}")]) from None
 
 
 def _dialect(
