@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from reconciler.config.dialects import DIALECTS
 from reconciler.config.document import BASE_URL, BuildContext, Dialect, DocumentModel
 from reconciler.config.interpolation import Interpolator, Reference, whole_reference
+from reconciler.config.lookalikes import lookalike_issues
 from reconciler.config.messages import Translator, label, strip
 from reconciler.config.model import Config
 from reconciler.config.reading import read_config_text
@@ -110,6 +111,8 @@ def load_config(
     )
     desired = dialect.build(document, ctx)
     issues += ctx.issues
+    if desired is not None:
+        issues += lookalike_issues(desired.state)
     if desired is None and not issues:  # a dialect must say why; never fail silently
         issues.append(Issue(positions.start, f"{dialect.type}: the config cannot be used"))
     if issues or desired is None:
