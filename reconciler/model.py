@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler.secret_url import SecretUrl
+from reconciler.visible import visible
 
 if TYPE_CHECKING:  # the rules package reads `Location` from here
     from reconciler.rules.ast import Rule
@@ -75,7 +76,7 @@ class Address:
             match = _PART.match(rest, pos)
             if not match or (pos == 0 and match.group(0).startswith(".")):
                 break
-            parts.append((match.group(1), re.sub(r"\\(.)", r"\1", match.group(2))))
+            parts.append((match.group(1), _unescape(match.group(2))))
             pos = match.end()
         if not provider or not parts or pos != len(rest):
             raise ValueError(
@@ -89,7 +90,15 @@ class Address:
 
 
 def _escape(name: str) -> str:
-    return name.replace("\\", "\\\\").replace('"', '\\"')
+    # Hidden characters as \uXXXX too: an address must never print invisibly or reorder.
+    return visible(name.replace("\\", "\\\\").replace('"', '\\"'))
+
+
+_ESCAPED = re.compile(r"\\u([0-9A-F]{4})|\\(.)")
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else m.group(2), text)
 
 
 #: Metadata of dataclass fields that are observed but never compared or changed.

@@ -20,8 +20,10 @@ from pydantic_core import ErrorDetails
 from reconciler.config.dialects import DIALECTS
 from reconciler.config.document import BASE_URL, BuildContext, Dialect, DocumentModel
 from reconciler.config.interpolation import Interpolator, Reference, whole_reference
+from reconciler.config.lookalikes import lookalike_issues
 from reconciler.config.messages import Translator, label, strip
 from reconciler.config.model import Config
+from reconciler.config.reading import read_config_text
 from reconciler.config.yaml_source import DataPath, Positions, parse_yaml
 from reconciler.errors import ConfigError, Issue
 from reconciler.hints import did_you_mean, kind_of
@@ -51,7 +53,7 @@ def load_config(
     connect, and `Config.unchecked_credentials` lists the references left unread.
     """
     file = str(path)
-    text = _read(Path(path), file)
+    text = read_config_text(Path(path), file)
     source, issues = parse_yaml(text, file)
     if source is None:
         raise ConfigError(issues)
@@ -109,6 +111,8 @@ def load_config(
     )
     desired = dialect.build(document, ctx)
     issues += ctx.issues
+    if desired is not None:
+        issues += lookalike_issues(desired.state)
     if desired is None and not issues:  # a dialect must say why; never fail silently
         issues.append(Issue(positions.start, f"{dialect.type}: the config cannot be used"))
     if issues or desired is None:
@@ -127,23 +131,6 @@ def load_config(
         catalogs=desired.catalogs,
         unchecked_credentials=tuple(interpolator.deferred.values()),
     )
-
-
-def _read(path: Path, file: str) -> str:
-    try:
-        # utf-8-sig: editors on Windows may start the file with a byte order mark.
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        reason = "config file not found"
-    except IsADirectoryError:
-        reason = "is a folder, not a config file"
-    except PermissionError:
-        reason = "config file cannot be read: permission denied"
-    except UnicodeDecodeError:
-        reason = "config file is not UTF-8 text"
-    except OSError as exc:
-        reason = f"config file cannot be read: {exc.strerror}"
-    raise ConfigError([Issue(None, f"{file}: {reason}")]) from None
 
 
 def _dialect(

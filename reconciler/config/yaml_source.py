@@ -17,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from reconciler.config.limits import MAX_DEPTH, check_expansion, check_nodes, raw_characters
 from reconciler.errors import Issue
 from reconciler.model import Location
 
@@ -77,6 +78,9 @@ class Source:
 def parse_yaml(text: str, file: str) -> tuple[Source | None, list[Issue]]:
     """Parse `text`; return the source, or None and the issues that stopped parsing."""
     positions = Positions(file)
+    hidden = raw_characters(text, file)
+    if hidden:
+        return None, hidden
     yaml = YAML(typ="rt")
     # Duplicates are found on the node tree below so that every one is reported with both
     # places, instead of ruamel stopping at the first.
@@ -84,12 +88,17 @@ def parse_yaml(text: str, file: str) -> tuple[Source | None, list[Issue]]:
     try:
         constructor, _parser = yaml.get_constructor_parser(text)
         node = constructor.composer.get_single_node()
+    except RecursionError:
+        return None, [Issue(positions.start, f"nested deeper than {MAX_DEPTH} levels; flatten it")]
     except MarkedYAMLError as exc:
         return None, [_syntax_issue(exc, positions, text)]
     except YAMLError as exc:
         return None, [Issue(positions.start, f"YAML syntax error: {exc}")]
     if node is None:
         return Source(None, positions), []
+    limit_issues = check_nodes(node, file) or check_expansion(node, file)
+    if limit_issues:
+        return None, limit_issues
     issues = _duplicate_keys(node, file)
     try:
         raw = constructor.construct_document(node)

@@ -11,6 +11,7 @@ import re
 
 from reconciler.engine.plan import Action, Change
 from reconciler.render.values import resource_document, show
+from reconciler.visible import visible
 
 #: Below GitHub's 65,536-character limit, leaving room for a bot's own header or footer.
 DEFAULT_LIMIT = 60_000
@@ -34,7 +35,8 @@ VERB = {
 def code(text: str) -> str:
     """Inline code that survives inside HTML (`<summary>`) and in Markdown alike."""
     # Backticks too: some renderers would read a run of them as a code span inside HTML.
-    return f"<code>{html.escape(text).replace('`', '&#96;')}</code>"
+    # Hidden and reordering characters as \\uXXXX, so that a name cannot deceive a reviewer.
+    return f"<code>{html.escape(visible(text)).replace('`', '&#96;')}</code>"
 
 
 def fenced(body: str, language: str = "") -> str:

@@ -82,9 +82,9 @@ def render_change(change: Change, paint: Paint) -> list[str]:
         verb += f" from {show(change.before.key)}"
     lines = [paint(f"  # {change.address} {verb}", bold=True)]
     symbol = paint(_SYMBOL[change.action].rjust(3), fg=fg)
-    head = f'{symbol} {change.kind} "{change.address.name}"'
+    head = f"{symbol} {change.kind} {show(change.address.name)}"
     if change.action is Action.RENAME and change.before is not None:
-        head = f'{symbol} {change.kind} "{change.before.key}" -> "{change.address.name}"'
+        head = f"{symbol} {change.kind} {show(change.before.key)} -> {show(change.address.name)}"
 
     body: list[str] = []
     if change.action is Action.CREATE:

@@ -6,11 +6,16 @@ import json
 from typing import Any
 
 from reconciler.model import Resource
+from reconciler.visible import visible
 
 
 def show(value: Any) -> str:
-    """A value as it would be written in the config (JSON scalars, quoted strings)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """A value as it would be written in the config (JSON scalars, quoted strings).
+
+    Hidden and reordering characters come out as `\\uXXXX` escapes (still valid JSON),
+    so a name cannot print invisibly or make a plan line read differently.
+    """
+    return visible(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def resource_document(resource: Resource | None) -> dict[str, Any] | None:
