@@ -83,8 +83,11 @@ def _mailchimp_config(url: str) -> dict[str, Any]:
         for spec in population.MAILCHIMP_MERGE_FIELDS
     }
     # Mailchimp writes objects one at a time: these give the kill points writes to fall between.
-    merge_fields |= {f"EXTRA{n}": {"name": f"Extra {n}", "type": "text"} for n in range(10)}
-    tags: dict[str, Any] = {f"Plain {n}": {} for n in range(40)}
+    # Merge fields and interests are created one at a time, tags up to 10 at once: most
+    # writes are of the former, so that a kill stops the apply close to its point. (The
+    # sandbox allows 30 merge fields per audience, as Mailchimp's plans do.)
+    merge_fields |= {f"EXTRA{n}": {"name": f"Extra {n}", "type": "text"} for n in range(20)}
+    tags: dict[str, Any] = {f"Plain {n}": {} for n in range(10)}
     tags |= {
         "Gold customers": {
             "rule": {"all": [{"status": "active"}, {"field": "TIER", "equals": "gold"}]}
@@ -100,6 +103,9 @@ def _mailchimp_config(url: str) -> dict[str, Any]:
         "double_optin": False,
         "merge_fields": merge_fields,
         "tags": tags,
+        "interest_categories": {
+            "Kill points": {"type": "checkboxes", "interests": [f"Point {n}" for n in range(30)]}
+        },
     }
     provider = {"type": "mailchimp", "api_key": "${env:MC_KEY}", "base_url": url}
     audiences = {population.DEFAULT_AUDIENCE: audience}
