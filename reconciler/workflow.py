@@ -221,7 +221,7 @@ async def _carry_out(
 def dependents_of(config: Config, observed: State) -> Dependents:
     """What depends on the account's objects from outside the declarations: the
     integrations the config names and the automations the account holds."""
-    return merged()
+    return merged(config.dependents)
 
 
 async def _observe(

@@ -26,6 +26,7 @@ from pydantic import (
 from reconciler.config.interpolation import Reference
 from reconciler.config.provider import ProviderConfig
 from reconciler.config.yaml_source import DataPath, Positions
+from reconciler.engine.dependents import Dependents
 from reconciler.errors import Issue
 from reconciler.hints import did_you_mean, kind_of
 from reconciler.model import (
@@ -302,6 +303,8 @@ class Desired:
     #: What rules may refer to, per scope of rule-driven resources (None: the account;
     #: an audience's address on Mailchimp): the field types decide how values compare.
     catalogs: Mapping[Address | None, Catalog] = field(default_factory=dict)
+    #: What integrations declared in the file depend on (see `integrations`).
+    dependents: Dependents = field(default_factory=dict)
 
 
 @dataclass

@@ -130,6 +130,7 @@ def load_config(
         desired=desired.state,
         catalogs=desired.catalogs,
         unchecked_credentials=tuple(interpolator.deferred.values()),
+        dependents=desired.dependents,
     )
 
 

@@ -45,6 +45,11 @@ from reconciler.config.document import (
     renamed_from_field,
     renamed_from_type,
 )
+from reconciler.config.integrations import (
+    IntegrationName,
+    MailerLiteIntegrationDocument,
+    build_mailerlite_integrations,
+)
 from reconciler.config.mailerlite_rules import group_rules
 from reconciler.config.provider import MailerLiteProvider
 from reconciler.config.renames import check_renames
@@ -183,6 +188,16 @@ class MailerLiteDocument(DocumentModel):
     webhooks: dict[WebhookName, MailerLiteWebhookDocument] | None = PydanticField(
         default=None, description="Webhooks by name (how they are matched)."
     )
+    integrations: dict[IntegrationName, MailerLiteIntegrationDocument | None] | None = (
+        PydanticField(
+            default=None,
+            description=(
+                "Integrations that write to the account, by name, with the declared objects "
+                "each depends on: a plan that deletes, replaces or renames one is refused "
+                "unless forced."
+            ),
+        )
+    )
 
 
 # --- Conversion -------------------------------------------------------------------------
@@ -198,10 +213,11 @@ def build(doc: MailerLiteDocument, ctx: BuildContext) -> Desired | None:
     _renamable(Group, "group", doc.groups or {}, ctx, state, rules)
     _renamable(Segment, "segment", doc.segments or {}, ctx, state)
     build_mailerlite_webhooks(doc.webhooks or {}, ctx, state)
+    dependents = build_mailerlite_integrations(doc.integrations or {}, ctx, state)
     settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
-    return Desired(provider, settings, state, {None: catalog})
+    return Desired(provider, settings, state, {None: catalog}, dependents)
 
 
 def _provider(doc: MailerLiteProviderDocument, ctx: BuildContext) -> MailerLiteProvider | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.config.provider import ProviderConfig
+from reconciler.engine.dependents import Dependents
 from reconciler.model import Address, Settings, State
 from reconciler.rules import Catalog
 
@@ -23,3 +24,5 @@ class Config:
     #: The credential references (`${env:NAME}`, `${file:PATH}`) that were checked for
     #: their form only, when loaded with `resolve_credentials=False`.
     unchecked_credentials: tuple[str, ...] = ()
+    #: The declared objects integrations depend on, with who depends on each.
+    dependents: Dependents = field(default_factory=dict)

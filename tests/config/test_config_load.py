@@ -234,6 +234,7 @@ def test_document_model_generates_a_json_schema_with_descriptions() -> None:
         "groups",
         "segments",
         "webhooks",
+        "integrations",
     }
     assert all("description" in p for p in schema["properties"].values())
     for definition in schema["$defs"].values():

@@ -1,0 +1,88 @@
+"""`integrations:` on the partner-program example: what it depends on is guarded."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "partner-program-mailerlite"
+
+
+def _applied(tmp_path: Path, espform) -> Path:
+    folder = tmp_path / EXAMPLE.name
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".espform"))
+    config = folder / "espform.yaml"
+    applied = espform("apply", "-c", config, "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    return config
+
+
+def _edit(config: Path, old: str, new: str, count: int = 1) -> None:
+    text = config.read_text()
+    assert old in text
+    config.write_text(text.replace(old, new, count))
+
+
+def test_replacing_a_field_the_integration_writes_is_refused_unless_forced(tmp_path, espform):
+    config = _applied(tmp_path, espform)
+    _edit(config, "partner_key: {type: text", "partner_key: {type: number")
+
+    refused = espform("plan", "-c", config)
+    assert refused.exit_code == 1, refused.output
+    assert 'mailerlite.field["partner_key"] would be replaced' in refused.output
+    assert 'integration "partner program" depends on it' in refused.output
+    assert re.search(r"declared at \S*espform\.yaml:\d+:\d+", refused.output)
+    applied = espform("apply", "-c", config, "--auto-approve")
+    assert applied.exit_code == 1 and "refuses this plan" in applied.output
+
+    forced = espform("plan", "-c", config, "--force", "--detailed-exitcode")
+    assert forced.exit_code == 2, forced.output
+
+
+def test_renaming_a_depended_group_is_refused(tmp_path, espform):
+    config = _applied(tmp_path, espform)
+    _edit(config, "  Partners: {}", "  Partner accounts: {renamed_from: [Partners]}")
+    _edit(config, "    groups: [Partners]", "    groups: [Partner accounts]")
+    _edit(config, "{in_group: Partners}", "{in_group: Partner accounts}", -1)
+
+    refused = espform("plan", "-c", config)
+    assert refused.exit_code == 1, refused.output
+    assert 'would be renamed to "Partner accounts"' in refused.output
+    assert "partner program" in refused.output
+
+
+def test_pruning_a_group_it_uses_is_refused_unless_forced(tmp_path, espform):
+    config = _applied(tmp_path, espform)
+    _edit(config, "  Partners: {}", "  Partners: {}\n  Referred Customers: {}")
+    assert espform("apply", "-c", config, "--auto-approve").exit_code == 0
+    # No longer declared, pruned, but still named by the integration.
+    _edit(config, "\n  Referred Customers: {}", "")
+    _edit(
+        config,
+        "  max_membership_change_percent: 30",
+        "  prune: {groups: true}\n  max_membership_change_percent: 30",
+    )
+    _edit(config, "    groups: [Partners]", "    groups: [Partners, Referred Customers]")
+
+    refused = espform("plan", "-c", config)
+    assert refused.exit_code == 1, refused.output
+    assert 'mailerlite.group["Referred Customers"] would be deleted' in refused.output
+    assert 'integration "partner program" depends on it' in refused.output
+    forced = espform("apply", "-c", config, "--auto-approve", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert espform("plan", "-c", config, "--detailed-exitcode").exit_code == 0
+
+
+def test_a_misspelt_name_is_an_error_at_its_place(tmp_path, espform):
+    folder = tmp_path / EXAMPLE.name
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".espform"))
+    config = folder / "espform.yaml"
+    _edit(config, "fields: [partner_key, status", "fields: [partner_kee, status")
+
+    result = espform("validate", "-c", config)
+    assert result.exit_code == 1
+    assert re.search(
+        r"espform\.yaml:\d+:\d+: integration \"partner program\" uses field", result.output
+    )
+    assert "did you mean 'partner_key'?" in result.output
