@@ -218,7 +218,7 @@ async def _carry_out(
     run.requests = provider.request_count
 
 
-def dependents_of(config: Config, observed: State) -> Dependents:
+def dependents_of(config: Config, observed: State | None) -> Dependents:
     """What depends on the account's objects from outside the declarations: the
     integrations the config names and the automations the account holds."""
     return merged(config.dependents)
@@ -394,6 +394,13 @@ async def drift_all(
     return [
         o
         if isinstance(o, Failed)
-        else Drift(o, drift_report(o.plan, unmanaged_is_drift=unmanaged_is_drift))
+        else Drift(
+            o,
+            drift_report(
+                o.plan,
+                unmanaged_is_drift=unmanaged_is_drift,
+                dependents=dependents_of(o.config, None),
+            ),
+        )
         for o in await plan_all(configs, factory)
     ]

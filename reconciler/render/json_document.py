@@ -158,6 +158,14 @@ def drift_document(report: DriftReport, origin: PlanOrigin) -> dict[str, Any]:
         },
         "membership_summary": membership_summary(report.membership),
         "membership": [membership_document(m) for m in report.membership],
+        "breaking": [
+            {
+                "address": str(b.change.address),
+                "action": b.change.action.value,
+                "depended_on_by": [{"kind": d.kind, "name": d.name} for d in b.by],
+            }
+            for b in report.breaking
+        ],
         "changed": [change_document(c) for c in report.changed],
         "missing": [change_document(c) for c in report.missing],
         "unexpected": [change_document(c) for c in report.unexpected],

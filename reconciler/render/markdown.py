@@ -17,10 +17,12 @@ from reconciler.engine.safety import Violation
 from reconciler.model import Resource
 from reconciler.render import markdown_blocks as md
 from reconciler.render.drift import (
+    BREAKING_TITLE,
     CHANGED_TITLE,
     MEMBERSHIP_TITLE,
     MISSING_TITLE,
     UNEXPECTED_TITLE,
+    breaking_lines,
 )
 from reconciler.render.membership import membership_markdown
 from reconciler.render.safety import safety_markdown, targets_note
@@ -102,6 +104,9 @@ def render_drift_markdown(
     head = [f"### espform drift check of {account}", "", f"**{report.summary()}**"]
     if marker:
         head.insert(0, DRIFT_MARKER)
+    if report.breaking:
+        head += ["", "> [!CAUTION]", f"> **{html.escape(BREAKING_TITLE)}:**"]
+        head += [f"> - {html.escape(line)}" for line in breaking_lines(report)]
     sections = (
         (CHANGED_TITLE, report.changed),
         (MISSING_TITLE, report.missing),

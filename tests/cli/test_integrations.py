@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
+
+import httpx
+
+from reconciler.sandbox import open_app
+from reconciler.sandbox.transport import SandboxTransport
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "partner-program-mailerlite"
 
@@ -86,3 +92,37 @@ def test_a_misspelt_name_is_an_error_at_its_place(tmp_path, espform):
         r"espform\.yaml:\d+:\d+: integration \"partner program\" uses field", result.output
     )
     assert "did you mean 'partner_key'?" in result.output
+
+
+def test_drift_reports_a_group_deleted_by_hand_as_breaking_first(tmp_path, espform):
+    config = _applied(tmp_path, espform)
+    db = config.parent / ".espform" / "sandbox.db"
+    with httpx.Client(
+        transport=SandboxTransport(open_app("mailerlite", db)),
+        base_url="http://sandbox.invalid",
+        headers={"Authorization": "Bearer any-token"},
+    ) as account:
+        groups = account.get("/api/groups", params={"limit": 1000}).json()["data"]
+        (partners,) = [g for g in groups if g["name"] == "Partners"]
+        assert account.delete(f"/api/groups/{partners['id']}").status_code == 204
+
+    text = espform("drift", "-c", config)
+    assert text.exit_code == 2, text.output
+    assert "Breaking: an integration or automation depends on these:" in text.output
+    assert (
+        'mailerlite.group["Partners"]: missing from the account; breaks integration '
+        '"partner program"' in text.output
+    )
+    assert text.output.index("Breaking:") < text.output.index("Missing:")
+
+    report = tmp_path / "drift.md"
+    markdown = espform("drift", "-c", config, "--report", report)
+    assert markdown.exit_code == 2
+    body = report.read_text()
+    assert body.index("Breaking:") < body.index("Missing")
+    assert "[!CAUTION]" in body
+
+    as_json = espform("drift", "-c", config, "--format", "json")
+    (breaking,) = json.loads(as_json.output)["breaking"]
+    assert breaking["address"] == 'mailerlite.group["Partners"]'
+    assert breaking["depended_on_by"] == [{"kind": "integration", "name": "partner program"}]
