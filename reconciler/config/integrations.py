@@ -18,9 +18,15 @@ from pydantic import Field as PydanticField
 from reconciler.config.document import BuildContext, DocumentModel, name_type
 from reconciler.engine.dependents import Dependent
 from reconciler.hints import did_you_mean
-from reconciler.model import Address, State, section_key
+from reconciler.model import Address, Location, State, section_key
 
-__all__ = ["IntegrationName", "MailerLiteIntegrationDocument", "build_mailerlite_integrations"]
+__all__ = [
+    "IntegrationName",
+    "MailchimpIntegrationDocument",
+    "MailerLiteIntegrationDocument",
+    "build_mailchimp_integrations",
+    "build_mailerlite_integrations",
+]
 
 IntegrationName = name_type("integration name")
 UsedName = name_type("name")
@@ -46,8 +52,37 @@ class MailerLiteIntegrationDocument(DocumentModel):
     )
 
 
+class MailchimpIntegrationDocument(DocumentModel):
+    """One integration, keyed by its name: the audience it syncs to and what it uses there."""
+
+    description: str | None = PydanticField(
+        default=None, description="What the integration is, for the people reading plans."
+    )
+    audience: UsedName = PydanticField(
+        description="The audience it writes contacts to (declared under `audiences`)."
+    )
+    merge_fields: list[UsedName] | None = PydanticField(
+        default=None, description="Merge tags it writes (declared in the audience)."
+    )
+    tags: list[UsedName] | None = PydanticField(
+        default=None, description="Tags it adds contacts to (declared in the audience)."
+    )
+    interest_categories: list[UsedName] | None = PydanticField(
+        default=None, description="Interest categories it sets (declared in the audience)."
+    )
+    segments: list[UsedName] | None = PydanticField(
+        default=None, description="Saved segments it reads (declared in the audience)."
+    )
+
+
 #: Section of an integration → resource kind.
-_KINDS = {"fields": "field", "groups": "group", "segments": "segment", "webhooks": "webhook"}
+_MAILERLITE = {"fields": "field", "groups": "group", "segments": "segment", "webhooks": "webhook"}
+_MAILCHIMP = {
+    "merge_fields": "merge_field",
+    "tags": "tag",
+    "interest_categories": "interest_category",
+    "segments": "segment",
+}
 
 
 def build_mailerlite_integrations(
@@ -58,24 +93,72 @@ def build_mailerlite_integrations(
     """Who depends on which object; a near miss of a declared name is an error at its place."""
     found: dict[Address, list[Dependent]] = {}
     for name, doc in integrations.items():
+        if doc is not None:
+            _collect(name, doc, _MAILERLITE, None, ctx, state, found)
+    return {address: tuple(deps) for address, deps in found.items()}
+
+
+def build_mailchimp_integrations(
+    integrations: Mapping[str, MailchimpIntegrationDocument | None],
+    ctx: BuildContext,
+    state: State,
+) -> dict[Address, tuple[Dependent, ...]]:
+    """As for MailerLite, each within its audience, which it depends on as well."""
+    found: dict[Address, list[Dependent]] = {}
+    for name, doc in integrations.items():
         if doc is None:
             continue
-        for section, kind in _KINDS.items():
-            for index, used in enumerate(getattr(doc, section) or []):
-                address = Address.of(state.provider, kind, used)
-                where = ctx.value("integrations", name, section, index)
-                if state.get(address) is None:
-                    # Not declared: a dependency on an account object espform leaves
-                    # alone (kept from pruning by the safety check), unless it is close
-                    # to a declared name, which is far likelier a typo.
-                    hint = did_you_mean(used, [r.key for r in state.of_kind(kind)])
-                    if hint:
-                        ctx.error(
-                            where,
-                            f'integration "{name}" uses {kind.replace("_", " ")} "{used}", '
-                            f"which is not declared under `{section_key(kind)}`{hint} "
-                            "Correct the name, or declare it there.",
-                        )
-                        continue
-                found.setdefault(address, []).append(Dependent("integration", name, source=where))
+        audience = Address.of(state.provider, "audience", doc.audience)
+        where = ctx.value("integrations", name, "audience")
+        if _checked(name, "audience", doc.audience, audience, where, ctx, state):
+            found.setdefault(audience, []).append(Dependent("integration", name, source=where))
+            _collect(name, doc, _MAILCHIMP, audience, ctx, state, found)
     return {address: tuple(deps) for address, deps in found.items()}
+
+
+def _collect(
+    name: str,
+    doc: DocumentModel,
+    sections: Mapping[str, str],
+    parent: Address | None,
+    ctx: BuildContext,
+    state: State,
+    found: dict[Address, list[Dependent]],
+) -> None:
+    for section, kind in sections.items():
+        for index, used in enumerate(getattr(doc, section) or []):
+            address = (
+                parent.child(kind, used)
+                if parent is not None
+                else Address.of(state.provider, kind, used)
+            )
+            where = ctx.value("integrations", name, section, index)
+            if _checked(name, kind, used, address, where, ctx, state, parent):
+                found.setdefault(address, []).append(Dependent("integration", name, source=where))
+
+
+def _checked(
+    name: str,
+    kind: str,
+    used: str,
+    address: Address,
+    where: Location,
+    ctx: BuildContext,
+    state: State,
+    parent: Address | None = None,
+) -> bool:
+    """Whether the name counts; False (and an error) for a near miss of a declared one."""
+    if state.get(address) is not None:
+        return True
+    # Not declared: a dependency on an account object espform leaves alone (kept from
+    # pruning by the safety check), unless it is close to a declared name, which is far
+    # likelier a typo.
+    hint = did_you_mean(used, [r.key for r in state.of_kind(kind, parent)])
+    if not hint:
+        return True
+    ctx.error(
+        where,
+        f'integration "{name}" uses {kind.replace("_", " ")} "{used}", which is not '
+        f"declared under `{section_key(kind)}`{hint} Correct the name, or declare it there.",
+    )
+    return False

@@ -51,6 +51,7 @@ from pydantic import SecretStr
 
 from reconciler.config.credentials import check_base_url, credential_present, sandbox_path
 from reconciler.config.document import BuildContext, Desired, Dialect, build_settings
+from reconciler.config.integrations import build_mailchimp_integrations
 from reconciler.config.mailchimp_audiences import PROVIDER, build_audiences
 from reconciler.config.mailchimp_documents import (
     MailchimpDocument,
@@ -81,10 +82,11 @@ def build(doc: MailchimpDocument, ctx: BuildContext) -> Desired | None:
     provider = _provider(doc.provider, ctx) if doc.provider is not None else None
     state = State(PROVIDER)
     catalogs = build_audiences(doc.audiences or {}, ctx, state)
+    dependents = build_mailchimp_integrations(doc.integrations or {}, ctx, state)
     settings = _settings(doc.settings, ctx)
     if provider is None:
         return None
-    return Desired(provider, settings, state, catalogs)
+    return Desired(provider, settings, state, catalogs, dependents)
 
 
 def _provider(doc: MailchimpProviderDocument, ctx: BuildContext) -> MailchimpProvider | None:

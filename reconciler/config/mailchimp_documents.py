@@ -31,6 +31,7 @@ from reconciler.config.document import (
     renamed_from_field,
     renamed_from_type,
 )
+from reconciler.config.integrations import IntegrationName, MailchimpIntegrationDocument
 from reconciler.config.rules import RuleData, rule_field
 from reconciler.config.webhooks import MailchimpWebhookDocument
 from reconciler.config.webhooks import WebhookName as WebhookLabel
@@ -404,4 +405,12 @@ class MailchimpDocument(DocumentModel):
     )
     audiences: dict[AudienceName, AudienceDocument] | None = Field(
         default=None, description="Audiences by name."
+    )
+    integrations: dict[IntegrationName, MailchimpIntegrationDocument | None] | None = Field(
+        default=None,
+        description=(
+            "Integrations that write to the account, by name, with the audience and the "
+            "declared objects in it each depends on: a plan that deletes, replaces or "
+            "renames one is refused unless forced."
+        ),
     )

@@ -13,15 +13,27 @@ from reconciler.sandbox import open_app
 from reconciler.sandbox.transport import SandboxTransport
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "partner-program-mailerlite"
+PETS = Path(__file__).parents[2] / "examples" / "petmanager-mailchimp"
+MC_KEY = "0123456789abcdef0123456789abcdef-us6"
 
 
-def _applied(tmp_path: Path, espform) -> Path:
-    folder = tmp_path / EXAMPLE.name
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".espform"))
+def _applied(tmp_path: Path, espform, example: Path = EXAMPLE) -> Path:
+    folder = tmp_path / example.name
+    shutil.copytree(example, folder, ignore=shutil.ignore_patterns(".espform"))
     config = folder / "espform.yaml"
     applied = espform("apply", "-c", config, "--auto-approve")
     assert applied.exit_code == 0, applied.output
     return config
+
+
+def _account(flavor: str, db: Path) -> httpx.Client:
+    """The example's sandbox, to change by hand as a user in the ESP's app would."""
+    return httpx.Client(
+        transport=SandboxTransport(open_app(flavor, db)),
+        base_url="http://sandbox.invalid",
+        headers={"Authorization": "Bearer any-token"},
+        auth=("any", MC_KEY) if flavor == "mailchimp" else None,
+    )
 
 
 def _edit(config: Path, old: str, new: str, count: int = 1) -> None:
@@ -97,11 +109,7 @@ def test_a_misspelt_name_is_an_error_at_its_place(tmp_path, espform):
 def test_drift_reports_a_group_deleted_by_hand_as_breaking_first(tmp_path, espform):
     config = _applied(tmp_path, espform)
     db = config.parent / ".espform" / "sandbox.db"
-    with httpx.Client(
-        transport=SandboxTransport(open_app("mailerlite", db)),
-        base_url="http://sandbox.invalid",
-        headers={"Authorization": "Bearer any-token"},
-    ) as account:
+    with _account("mailerlite", db) as account:
         groups = account.get("/api/groups", params={"limit": 1000}).json()["data"]
         (partners,) = [g for g in groups if g["name"] == "Partners"]
         assert account.delete(f"/api/groups/{partners['id']}").status_code == 204
@@ -126,3 +134,48 @@ def test_drift_reports_a_group_deleted_by_hand_as_breaking_first(tmp_path, espfo
     (breaking,) = json.loads(as_json.output)["breaking"]
     assert breaking["address"] == 'mailerlite.group["Partners"]'
     assert breaking["depended_on_by"] == [{"kind": "integration", "name": "partner program"}]
+
+
+def test_renaming_the_audience_the_crm_syncs_to_is_refused(tmp_path, espform):
+    config = _applied(tmp_path, espform, PETS)
+    _edit(
+        config,
+        "  Pet Manager Customers:\n",
+        "  Pet Manager Clients:\n    renamed_from: [Pet Manager Customers]\n",
+    )
+    _edit(config, "audience: Pet Manager Customers", "audience: Pet Manager Clients")
+
+    refused = espform("plan", "-c", config)
+    assert refused.exit_code == 1, refused.output
+    assert 'would be renamed to "Pet Manager Clients"' in refused.output
+    assert 'integration "pet manager" depends on it' in refused.output
+
+
+def test_drift_reports_a_merge_field_deleted_by_hand_as_breaking(tmp_path, espform):
+    config = _applied(tmp_path, espform, PETS)
+    db = config.parent / ".espform" / "sandbox.db"
+    with _account("mailchimp", db) as account:
+        (audience,) = account.get("/3.0/lists").json()["lists"]
+        path = f"/3.0/lists/{audience['id']}/merge-fields"
+        fields = account.get(path, params={"count": 1000}).json()["merge_fields"]
+        (ctype,) = [f for f in fields if f["tag"] == "CTYPE"]
+        assert account.delete(f"{path}/{ctype['merge_id']}").status_code == 204
+
+    text = espform("drift", "-c", config)
+    assert text.exit_code == 2, text.output
+    assert (
+        'mailchimp.audience["Pet Manager Customers"].merge_field["CTYPE"]: missing from the '
+        'account; breaks integration "pet manager"' in text.output
+    )
+    assert text.output.index("Breaking:") < text.output.index("Missing:")
+
+
+def test_a_misspelt_merge_tag_is_an_error_at_its_place(tmp_path, espform):
+    folder = tmp_path / PETS.name
+    shutil.copytree(PETS, folder, ignore=shutil.ignore_patterns(".espform"))
+    config = folder / "espform.yaml"
+    _edit(config, "merge_fields: [CTYPE]", "merge_fields: [CTYP]")
+
+    result = espform("validate", "-c", config)
+    assert result.exit_code == 1
+    assert "did you mean 'CTYPE'?" in result.output

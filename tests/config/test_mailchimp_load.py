@@ -321,7 +321,7 @@ def test_document_model_generates_a_json_schema_with_descriptions() -> None:
     schema = MailchimpDocument.model_json_schema()
 
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"provider", "settings", "audiences"}
+    assert set(schema["properties"]) == {"provider", "settings", "audiences", "integrations"}
     assert all("description" in p for p in schema["properties"].values())
     for name, definition in schema["$defs"].items():
         for key, prop in definition.get("properties", {}).items():
