@@ -8,7 +8,9 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 
+from reconciler.model import Address
 from reconciler.sandbox import open_app
 from reconciler.sandbox.transport import SandboxTransport
 
@@ -108,11 +110,7 @@ def test_a_misspelt_name_is_an_error_at_its_place(tmp_path, espform):
 
 def test_drift_reports_a_group_deleted_by_hand_as_breaking_first(tmp_path, espform):
     config = _applied(tmp_path, espform)
-    db = config.parent / ".espform" / "sandbox.db"
-    with _account("mailerlite", db) as account:
-        groups = account.get("/api/groups", params={"limit": 1000}).json()["data"]
-        (partners,) = [g for g in groups if g["name"] == "Partners"]
-        assert account.delete(f"/api/groups/{partners['id']}").status_code == 204
+    _delete_by_hand(config, 'mailerlite.group["Partners"]')
 
     text = espform("drift", "-c", config)
     assert text.exit_code == 2, text.output
@@ -151,25 +149,6 @@ def test_renaming_the_audience_the_crm_syncs_to_is_refused(tmp_path, espform):
     assert 'integration "pet manager" depends on it' in refused.output
 
 
-def test_drift_reports_a_merge_field_deleted_by_hand_as_breaking(tmp_path, espform):
-    config = _applied(tmp_path, espform, PETS)
-    db = config.parent / ".espform" / "sandbox.db"
-    with _account("mailchimp", db) as account:
-        (audience,) = account.get("/3.0/lists").json()["lists"]
-        path = f"/3.0/lists/{audience['id']}/merge-fields"
-        fields = account.get(path, params={"count": 1000}).json()["merge_fields"]
-        (ctype,) = [f for f in fields if f["tag"] == "CTYPE"]
-        assert account.delete(f"{path}/{ctype['merge_id']}").status_code == 204
-
-    text = espform("drift", "-c", config)
-    assert text.exit_code == 2, text.output
-    assert (
-        'mailchimp.audience["Pet Manager Customers"].merge_field["CTYPE"]: missing from the '
-        'account; breaks integration "pet manager"' in text.output
-    )
-    assert text.output.index("Breaking:") < text.output.index("Missing:")
-
-
 def test_a_misspelt_merge_tag_is_an_error_at_its_place(tmp_path, espform):
     folder = tmp_path / PETS.name
     shutil.copytree(PETS, folder, ignore=shutil.ignore_patterns(".espform"))
@@ -179,3 +158,48 @@ def test_a_misspelt_merge_tag_is_an_error_at_its_place(tmp_path, espform):
     result = espform("validate", "-c", config)
     assert result.exit_code == 1
     assert "did you mean 'CTYPE'?" in result.output
+
+
+#: Per example: the group (MailerLite) or merge field (Mailchimp) an integration needs,
+#: as deleted by hand in the app, and the integration that breaks.
+BREAKS = {
+    "booking-mailerlite": ('mailerlite.group["Booking customers"]', "booking system"),
+    "donations-mailerlite": ('mailerlite.group["Monthly donors"]', "donation platform"),
+    "partner-program-mailerlite": ('mailerlite.group["Partners"]', "partner program"),
+    "petmanager-mailchimp": (
+        'mailchimp.audience["Pet Manager Customers"].merge_field["CTYPE"]',
+        "pet manager",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_each_example_reports_a_hand_deleted_dependency_as_breaking(name, tmp_path, espform):
+    example = EXAMPLE.parent / name
+    config = _applied(tmp_path, espform, example)
+    address, integration = BREAKS[name]
+    _delete_by_hand(config, address)
+
+    drift = espform("drift", "-c", config)
+    assert drift.exit_code == 2, drift.output
+    assert f'{address}: missing from the account; breaks integration "{integration}"' in (
+        drift.output
+    )
+    assert drift.output.index("Breaking:") < drift.output.index("Missing:")
+
+
+def _delete_by_hand(config: Path, address: str) -> None:
+    db = config.parent / ".espform" / "sandbox.db"
+    name = Address.parse(address).name
+    if address.startswith("mailerlite."):
+        with _account("mailerlite", db) as account:
+            groups = account.get("/api/groups", params={"limit": 1000}).json()["data"]
+            (group,) = [g for g in groups if g["name"] == name]
+            assert account.delete(f"/api/groups/{group['id']}").status_code == 204
+        return
+    with _account("mailchimp", db) as account:
+        (audience,) = account.get("/3.0/lists").json()["lists"]
+        path = f"/3.0/lists/{audience['id']}/merge-fields"
+        fields = account.get(path, params={"count": 1000}).json()["merge_fields"]
+        (field,) = [f for f in fields if f["tag"] == name]
+        assert account.delete(f"{path}/{field['merge_id']}").status_code == 204
