@@ -56,7 +56,7 @@ from reconciler.render.text import render_plan
 
 
 @click.command(cls=Command)
-@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.argument("plan_file", required=False, type=click.Path())
 @config_option
 @click.option(
     "--auto-approve",
