@@ -192,11 +192,16 @@ def _loads(path: Path, text: str) -> Any:
 
 
 def _not_json(path: Path, text: str, exc: json.JSONDecodeError) -> str:
-    where = f"{path}:{exc.lineno}:{exc.colno}"
-    if exc.pos >= len(text.rstrip()) and text.lstrip()[:1] in "{[":
+    # Strict JSON strings cannot hold a raw line break, so an unterminated one runs to
+    # the end of the file: the file stops in the middle of a value.
+    ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+    if ends_early and text.lstrip()[:1] in "{[":
+        lines = text.rstrip().splitlines()
+        end = f"{path}:{len(lines)}:{len(lines[-1]) + 1}"
         return (
-            f"{where}: the plan file is truncated: its JSON ends before the plan does (was "
-            f"it cut short while copying or uploading?). {replan_hint(path)}"
+            f"{end}: the plan file is truncated: it stops in the middle of the JSON, "
+            f"before the plan ends (was it cut short while copying or uploading?). "
+            f"{replan_hint(path)}"
         )
     if text.lstrip().startswith("<!-- espform:plan"):
         kind = "the markdown output of `espform plan`"
@@ -210,17 +215,21 @@ def _not_json(path: Path, text: str, exc: json.JSONDecodeError) -> str:
             "`espform plan --out FILE` and apply that file."
         )
     return (
-        f"{where}: {path} is not an espform plan file: it is not JSON ({exc.msg}). "
-        "Save a plan with `espform plan --out FILE`."
+        f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}), so not an espform plan "
+        "file. Save a plan with `espform plan --out FILE`."
     )
 
 
 def json_path(parts: tuple[str | int, ...]) -> str:
     """`changes[2].address`; the whole document is `(top level)`."""
     text = ""
+    if len(parts) > 8:  # only deep nesting gets here: its start says where it is
+        parts = (*parts[:6], "…")
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif part == "…":
+            text += part
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
             text += f".{part}" if text else part
         else:

@@ -208,7 +208,12 @@ def _check_version(path: Path, data: dict[str, Any]) -> None:
             f'{path} is damaged at format_version: it is missing (espform writes e.g. "'
             f'{FORMAT_VERSION}"). {replan_hint(path)}'
         )
-    major = version.split(".")[0] if isinstance(version, str) else ""
+    if not isinstance(version, str):
+        raise PlanFileError(
+            f'{path} is damaged at format_version: a string such as "{FORMAT_VERSION}" was '
+            f"expected, not a {_json_kind(version)}. {replan_hint(path)}"
+        )
+    major = version.split(".")[0]
     if not major.isdigit():
         raise PlanFileError(
             f"{path} is damaged at format_version: {visible(json.dumps(version))} is not a "
@@ -263,10 +268,13 @@ def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
         )
         action = item.get("action")
         if action not in _ACTIONS:
-            shown = visible(json.dumps(action)) if action is not None else "no action"
+            what = (
+                "it is missing"
+                if action is None
+                else f"{visible(json.dumps(action))} is not an action espform plans"
+            )
             raise damaged(
-                f"{shown} is not an action espform plans (it writes one of: "
-                f"{', '.join(a.value for a in Action)})",
+                f"{what} (espform writes one of: {', '.join(a.value for a in Action)})",
                 "changes",
                 number,
                 "action",
