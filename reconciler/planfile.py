@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler import __version__
+from reconciler import __version__, plan_json
 from reconciler.engine.fingerprint import Fingerprint, FingerprintMismatch, PlanOrigin, digest_bytes
 from reconciler.engine.membership import MembershipChange
 from reconciler.engine.plan import Action, Plan
@@ -153,6 +153,14 @@ def write_plan(
 ) -> None:
     """Write atomically, so a CI job never uploads a half-written plan."""
     text = dumps(plan_document(plan, origin, violations, forced=forced)) + "\n"
+    size = len(text.encode())
+    if size > plan_json.MAX_PLAN_BYTES:
+        # Never save a plan that `apply FILE` would refuse to read.
+        raise PlanFileError(
+            f"the plan was not saved to {path}: it takes {size / 2**20:,.1f} MiB, more than "
+            f"the {plan_json.MAX_PLAN_BYTES // 2**20} MiB a saved plan may hold. Narrow it "
+            "with --target and save and apply it in parts."
+        )
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)

@@ -9,6 +9,7 @@ told stale by reading it, and is then never written to.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import respx
 from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
+from reconciler import plan_json
 from reconciler.cli import main
 from reconciler.plan_json import MAX_DEPTH, MAX_PLAN_BYTES
 
@@ -181,3 +183,35 @@ def test_an_unreadable_file_says_why(tmp_path: Path):
     locked.chmod(0)
     result, _ = apply(locked)
     assert_refused(result, locked, "cannot read the plan file")
+
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*/espform.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_every_plan_espform_saves_passes_the_checks(example: Path, tmp_path: Path, espform):
+    """The reader's checks refuse only what espform never writes: each example's saved
+    plan (fields, groups, rules, webhooks, Mailchimp audiences) reads back and applies."""
+    folder = tmp_path / example.parent.name
+    shutil.copytree(example.parent, folder, ignore=shutil.ignore_patterns(".espform"))
+    config, out = folder / "espform.yaml", tmp_path / "plan.json"
+
+    planned = espform("plan", "-c", config, "--out", out)
+    assert planned.exit_code == 0, planned.output
+    applied = espform("apply", out, "-c", config)
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete!" in applied.output
+
+
+def test_plan_out_never_saves_a_plan_apply_would_refuse(tmp_path: Path, espform, monkeypatch):
+    config = tmp_path / "espform.yaml"
+    config.write_text("provider: {type: mailerlite, sandbox: sb.db}\ngroups: {Partners: {}}\n")
+    out = tmp_path / "plan.json"
+    monkeypatch.setattr(plan_json, "MAX_PLAN_BYTES", 512)  # smaller than this plan
+
+    result = espform("plan", "-c", config, "--out", out)
+
+    assert result.exit_code == 1, result.output
+    assert f"the plan was not saved to {out}" in result.output
+    assert "Narrow it with --target" in result.output
+    assert not out.exists()
