@@ -15,7 +15,6 @@ import json
 import math
 import re
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +89,7 @@ def _too_big(path: Path, size: int) -> PlanJsonError:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    if not data.strip():
+    if not data or data.isspace():
         raise PlanJsonError(
             f"{path} is empty: it holds no plan. `espform plan --out` never leaves a file "
             f"empty or half-written, so it was emptied or made another way. {replan_hint(path)}"
@@ -237,39 +236,61 @@ def json_path(parts: tuple[str | int, ...]) -> str:
     return text or "(top level)"
 
 
-def _nodes(document: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """Every value with its path, depth first; iterative, so depth cannot overflow."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
-    while stack:
-        parts, node = stack.pop()
-        yield parts, node
-        if len(parts) >= MAX_DEPTH:
-            continue
-        if isinstance(node, dict):
-            stack.extend(((*parts, k), v) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            stack.extend(((*parts, i), v) for i, v in reversed(list(enumerate(node))))
+#: Where a value sits: its parent's link and its key or index; None for the top level.
+_Link = tuple["_Link", str | int] | None
+
+
+def _parts(link: _Link) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    while link is not None:
+        link, part = link
+        parts.append(part)
+    return tuple(reversed(parts))
 
 
 def _walk(path: Path, document: Any) -> None:
-    def refuse(parts: tuple[str | int, ...], what: str, hint: str = replan_hint(path)) -> None:
-        raise PlanJsonError(f"{path} is damaged at {json_path(parts)}: {what}. {hint}")
+    """Check every value; iterative (depth cannot overflow) and building a value's path
+    only for the one refused, since a plan can hold hundreds of thousands of values."""
 
-    for parts, node in _nodes(document):
-        if len(parts) >= MAX_DEPTH and isinstance(node, dict | list):
-            refuse(parts, f"the JSON nests deeper than {MAX_DEPTH} levels, which no plan does")
-        if isinstance(node, _Odd):
-            refuse(parts, f"{node.what}, which espform never writes")
+    def refuse(link: _Link, what: str, hint: str = replan_hint(path)) -> None:
+        raise PlanJsonError(f"{path} is damaged at {json_path(_parts(link))}: {what}. {hint}")
+
+    def credential(link: _Link) -> None:
+        refuse(
+            link,
+            "it holds what looks like a credential (not shown here); espform never "
+            "writes one into a plan",
+            "Do not apply or share this file: delete it, revoke the credential if it is "
+            "real, and run `espform plan --out FILE` again.",
+        )
+
+    # A plan repeats a few keys ("id", "email") over and over: each is matched once.
+    secret_keys: dict[str, bool] = {}
+    looks_secret = _SECRET_VALUE.match
+    if not isinstance(document, dict | list):
+        if isinstance(document, _Odd):
+            refuse(None, f"{document.what}, which espform never writes")
+        return
+    stack: list[tuple[Any, int, _Link]] = [(document, 0, None)]
+    while stack:
+        node, depth, link = stack.pop()
+        if depth >= MAX_DEPTH:
+            refuse(link, f"the JSON nests deeper than {MAX_DEPTH} levels, which no plan does")
         if isinstance(node, _Object) and node.duplicate is not None:
-            refuse(parts, f'the key "{node.duplicate}" appears twice, so the file was edited')
-        key = parts[-1] if parts else None
-        secret_key = isinstance(key, str) and _SECRET_KEY.fullmatch(key.replace(" ", ""))
-        secret_value = isinstance(node, str) and _SECRET_VALUE.match(node.strip())
-        if secret_key or secret_value:
-            refuse(
-                parts,
-                "it holds what looks like a credential (not shown here); espform never "
-                "writes one into a plan",
-                "Do not apply or share this file: delete it, revoke the credential if it is "
-                "real, and run `espform plan --out FILE` again.",
-            )
+            refuse(link, f'the key "{node.duplicate}" appears twice, so the file was edited')
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if type(key) is str:
+                secret = secret_keys.get(key)
+                if secret is None:
+                    secret = secret_keys[key] = bool(_SECRET_KEY.fullmatch(key.replace(" ", "")))
+                if secret:
+                    credential((link, key))
+            kind = type(value)
+            if kind is str:
+                if looks_secret(value.strip()):
+                    credential((link, key))
+            elif kind is _Object or kind is list:
+                stack.append((value, depth + 1, (link, key)))
+            elif kind is _Odd:
+                refuse((link, key), f"{value.what}, which espform never writes")
