@@ -41,6 +41,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.providers.http import HttpClient
+from reconciler.secret_url import SecretUrl
 
 pytestmark = pytest.mark.serve
 
@@ -316,6 +317,7 @@ PRUNE_PROTECTED = {
     "mailerlite": 'settings: {prune: {groups: true}, protect: ["Partners"]}',
     "mailchimp": 'settings: {prune: {tags: true}, protect: ["Partners"]}',
 }
+IN_CLEAR = "must not be written in clear"
 IMPORT_ENV = {"mailerlite": "MAILERLITE_API_KEY", "mailchimp": "MAILCHIMP_API_KEY"}
 
 
@@ -358,6 +360,7 @@ class Sweep:
 
     def run(self, case: str, *args: str | Path, exit_code: int, says: str = "", **env: str) -> str:
         """Run espform; check it failed (or not) as the case forces; keep every output."""
+        assert f"{case}: stdout" not in self.texts, f"two sweep cases named {case!r}"
         words = [str(a) for a in args]
         result = CliRunner().invoke(main, words, env=self.env(**env))
         self.ran.add(tuple(words[:2]) if words[0] == "sandbox" else (words[0],))
@@ -366,6 +369,7 @@ class Sweep:
         exception = result.exception
         if exception is not None and not isinstance(exception, SystemExit):
             self.texts[f"{case}: exception"] = repr(exception)
+        print(f"=== {case} [{result.exit_code}]\n{result.stderr[-600:]}")  # DEBUG
         assert result.exit_code == exit_code, f"{case}: {result.output}{exception!r}"
         if says:
             assert says in result.output, f"{case}: {result.output}"
@@ -394,31 +398,25 @@ def sweep_commands(sweep: Sweep, silent_port: int) -> None:
     # validate: good, a bad value next to the credential, the credential written in clear
     sweep.run("validate ok", "validate", "-c", good, exit_code=0)
     text = good.read_text()
-    bad_value = "requests_per_minute: lots" if flavor == "mailerlite" else "max_connections: lots"
-    near = sweep.config(
-        "near-credential", raw=text.replace("  base_url", f"  {bad_value}\n  base_url")
-    )
-    sweep.run(
-        "validate bad value", "validate", "-c", near, exit_code=1, says="near-credential.yaml:"
-    )
-    clear = sweep.config(
-        "clear", raw=text.replace("${env:ESPFORM_TOKEN}", CREDENTIALS[flavor]["good"])
-    )
-    sweep.run("validate clear credential", "validate", "-c", clear, exit_code=1)
-    sweep.run("plan clear credential", "plan", "-c", clear, "--verbose", exit_code=1)
-    sweep.run(
-        "plan newline in credential",
-        "plan", "-c", good, "--verbose", exit_code=1,
-        ESPFORM_TOKEN=CREDENTIALS[flavor]["good"] + "\n",
-    )  # fmt: skip
+    bad = "requests_per_minute: lots" if flavor == "mailerlite" else "max_connections: lots"
+    near = sweep.config("near-credential", raw=text.replace("  base_url", f"  {bad}\n  base_url"))
+    sweep.run("validate bad value", "validate", "-c", near, exit_code=1, says="yaml:4:")
+    in_clear = text.replace("${env:ESPFORM_TOKEN}", CREDENTIALS[flavor]["good"])
+    clear = sweep.config("clear", raw=in_clear)
+    sweep.run("validate clear credential", "validate", "-c", clear, exit_code=1, says=IN_CLEAR)
+    sweep.run("plan clear credential", "plan", "-c", clear, exit_code=1, says=IN_CLEAR)
+    newline = {"ESPFORM_TOKEN": CREDENTIALS[flavor]["good"] + "\n"}
+    sweep.run("plan newline", "plan", "-c", good, exit_code=1, says="whitespace", **newline)
 
     # plan: every format, saved; a wrong credential (401); 500s until retries run out
+    digest = SecretUrl(HOOK_URL).digest  # the webhook is in every plan, as its digest
     for fmt in ("text", "markdown", "json"):
-        sweep.run(f"plan {fmt}", "plan", "-c", good, "--format", fmt, "--verbose", exit_code=0)
+        args = ("plan", "-c", good, "--format", fmt, "--verbose")
+        sweep.run(f"plan {fmt}", *args, exit_code=0, says=digest)
     sweep.run("plan --out", "plan", "-c", good, "--out", plan_json, "--verbose", exit_code=0)
     sweep.run("plan 401", "plan", "-c", wrong, "--verbose", exit_code=1, says="401")
     server.admin("POST", "/faults", {"kind": "500", "count": 200})
-    sweep.run("plan 500", "plan", "-c", good, "--verbose", exit_code=1, says="500")
+    sweep.run("plan 500", "plan", "-c", good, "--verbose", exit_code=1, says="answered 500")
     server.admin("DELETE", "/faults")
 
     # apply: the saved plan, then a stale one, then a refused one
@@ -426,77 +424,59 @@ def sweep_commands(sweep: Sweep, silent_port: int) -> None:
     stale = sweep.folder / "stale.json"
     sweep.run("plan later", "plan", "-c", later, "--out", stale, exit_code=0)
     sweep.run("apply later", "apply", "-c", later, "--auto-approve", "--verbose", exit_code=0)
-    sweep.run("apply stale plan", "apply", stale, "-c", later, "--verbose", exit_code=1)
+    sweep.run("apply stale", "apply", stale, "-c", later, "--verbose", exit_code=1, says="stale")
     # Partners left out while pruning: deleting it is refused, --force or not.
     refused = sweep.config("refused", settings=PRUNE_PROTECTED[flavor], extra=EXTRA[flavor])
     refused.write_text(refused.read_text().replace("Partners: {}", "Kept: {}"))
-    sweep.run("apply refused", "apply", "-c", refused, "--auto-approve", "--force", exit_code=1)
-    sweep.run("apply 401", "apply", "-c", wrong, "--auto-approve", "--verbose", exit_code=1)
+    forced = ("apply", "-c", refused, "--auto-approve", "--force", "--verbose")
+    sweep.run("apply protected", *forced, exit_code=1, says="protects it")
+    auto = ("apply", "--auto-approve", "--verbose")
+    sweep.run("apply 401", *auto, "-c", wrong, exit_code=1, says="401")
     server.admin("POST", "/faults", {"kind": "500", "count": 200})
-    sweep.run("apply 500", "apply", "-c", later, "--auto-approve", "--verbose", exit_code=1)
+    sweep.run("apply 500", *auto, "-c", later, exit_code=1, says="answered 500")
     server.admin("DELETE", "/faults")
 
     # drift: an object missing from the account, reported in every format
     absent = sweep.config("absent", extra=EXTRA[flavor].replace("Later", "Absent"))
     for report in ("drift.md", "drift.json"):
-        sweep.run(
-            f"drift {report}",
-            "drift", "-c", absent, "--report", sweep.folder / report, "--verbose", exit_code=2,
-        )  # fmt: skip
+        args = ("drift", "-c", absent, "--report", sweep.folder / report, "--verbose")
+        sweep.run(f"drift {report}", *args, exit_code=2)
     sweep.run("drift json", "drift", "-c", absent, "--format", "json", "--verbose", exit_code=2)
-    sweep.run("drift 401", "drift", "-c", wrong, "--verbose", exit_code=1)
+    sweep.run("drift 401", "drift", "-c", wrong, "--verbose", exit_code=1, says="401")
 
     # the network failing: refused, silent, and a base URL whose secret path is unknown
-    refused_url = f"http://127.0.0.1:{closed_port()}/{BASE_SECRET}"
-    silent_url = f"http://127.0.0.1:{silent_port}/{BASE_SECRET}"
-    unknown_path = f"{server.url}/{BASE_SECRET}"
-    for case, url in (("refused", refused_url), ("timeout", silent_url), ("404", unknown_path)):
-        sweep.run(
-            f"plan {case}", "plan", "-c", good, "--verbose", exit_code=1, ESPFORM_BASE_URL=url
-        )
-        sweep.run(
-            f"apply {case}",
-            "apply", "-c", good, "--auto-approve", "--verbose", exit_code=1, ESPFORM_BASE_URL=url,
-        )  # fmt: skip
-        sweep.run(f"drift {case}", "drift", "-c", good, exit_code=1, ESPFORM_BASE_URL=url)
-    query_url = f"{server.url}/?key={BASE_SECRET}"
-    sweep.run("plan base_url query", "plan", "-c", good, exit_code=1, ESPFORM_BASE_URL=query_url)
+    network = (
+        ("connection refused", f"http://127.0.0.1:{closed_port()}/{BASE_SECRET}", "ConnectError"),
+        ("timeout", f"http://127.0.0.1:{silent_port}/{BASE_SECRET}", "ReadTimeout"),
+        ("404", f"{server.url}/{BASE_SECRET}", "answered 404"),
+    )
+    for case, url, says in network:
+        for words in (("plan",), ("apply", "--auto-approve"), ("drift",)):
+            args = (*words, "-c", good, "--verbose")
+            sweep.run(f"{words[0]} {case}", *args, exit_code=1, says=says, ESPFORM_BASE_URL=url)
+    query = {"ESPFORM_BASE_URL": f"{server.url}/?key={BASE_SECRET}"}
+    sweep.run("plan base_url query", "plan", "-c", good, exit_code=1, says="query", **query)
 
     # import: from the account (with its webhook), a wrong key, nothing listening
     imported = sweep.folder / "imported.yaml"
-    sweep.run(
-        "import", "import", "--provider", flavor, "--base-url", server.url, "--out", imported,
-        exit_code=0,
-    )  # fmt: skip
+    source = ("import", "--provider", flavor, "--base-url")
+    sweep.run("import", *source, server.url, "--out", imported, exit_code=0)
     assert "${env:" in imported.read_text()
-    sweep.run(
-        "import stdout", "import", "--provider", flavor, "--base-url", server.url, exit_code=0
-    )
+    sweep.run("import stdout", *source, server.url, exit_code=0)
     wrong_key = {IMPORT_ENV[flavor]: CREDENTIALS[flavor]["wrong"]}
-    sweep.run(
-        "import 401", "import", "--provider", flavor, "--base-url", server.url, exit_code=1,
-        **wrong_key,
-    )  # fmt: skip
-    sweep.run(
-        "import refused", "import", "--provider", flavor, "--base-url",
-        f"http://127.0.0.1:{closed_port()}", exit_code=1,
-    )  # fmt: skip
+    sweep.run("import 401", *source, server.url, exit_code=1, says="401", **wrong_key)
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    sweep.run("import refused", *source, nowhere, exit_code=1, says="ConnectError")
 
     # the offline commands, with every secret in their environment
     sweep.run("schema", "schema", exit_code=0)
     sweep.run("schema reference", "schema", "--reference", exit_code=0)
-    seeded = sweep.folder / "seeded.db"
-    sweep.run(
-        "sandbox seed", "sandbox", "seed", "--flavor", flavor, "--db", seeded,
-        "--subscribers", "5", exit_code=0,
-    )  # fmt: skip
-    sweep.run(
-        "sandbox serve bad flags", "sandbox", "serve", "--flavor", flavor, "--port", "0",
-        "--db", sweep.folder / "never.db", "--token", CREDENTIALS[flavor]["good"],
-        "--fault-rate", "0.5", "--fault-kinds", "500,boom", exit_code=1, says="boom",
-    )  # fmt: skip
+    seed = ("sandbox", "seed", "--flavor", flavor, "--db", sweep.folder / "seeded.db")
+    sweep.run("sandbox seed", *seed, "--subscribers", "5", exit_code=0)
+    serve = ("sandbox", "serve", "--flavor", flavor, "--port", "0", "--db", sweep.folder / "x.db")
+    faulty = ("--token", CREDENTIALS[flavor]["good"], "--fault-rate", "1", "--fault-kinds", "boom")
+    sweep.run("sandbox serve bad flags", *serve, *faulty, exit_code=1, says="boom")
     # `sandbox serve` proper is the served subprocess, searched by the caller.
-    sweep.ran.add(("sandbox", "serve"))
 
 
 @pytest.mark.parametrize("flavor", ["mailerlite", "mailchimp"])
