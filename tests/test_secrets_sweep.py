@@ -369,6 +369,9 @@ class Sweep:
         exception = result.exception
         if exception is not None and not isinstance(exception, SystemExit):
             self.texts[f"{case}: exception"] = repr(exception)
+            # Search the traceback too before failing: it is what a user would see.
+            found = leaks({case: repr(exception)}, all_forms(self.flavor))
+            raise AssertionError(f"{case}: uncaught {exception!r}; secrets: {found}")
         print(f"=== {case} [{result.exit_code}]\n{result.stderr[-600:]}")  # DEBUG
         assert result.exit_code == exit_code, f"{case}: {result.output}{exception!r}"
         if says:
