@@ -6,6 +6,8 @@ where it takes it: succeeding, and failing every way a run can fail (401 for a w
 credential read from a `${file:}`, 500s queued through the sandbox's fault API, a
 config error next to the credential line, a plan refused by `settings.protect`, a stale
 saved plan, a refused connection, a timeout, a base URL path the server does not know).
+Retry waits are skipped and the HTTP timeout is cut to 0.3 s (`fast_http`), so that
+runs failing after every retry keep the module within seconds.
 Afterwards every byte a run produced is searched for every secret in every form it
 could leak in: stdout, stderr, the exception text, every file the commands wrote (saved
 plans, drift reports, imported configs), the served sandbox's own stdout and stderr and
