@@ -429,12 +429,27 @@ class Capabilities:
 # --- State ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Automation:
+    """An automation read from the account. espform never changes one (the APIs cannot);
+    it reads them to know which objects they need."""
+
+    id: str
+    name: str
+    enabled: bool
+    #: The groups a subscriber joining starts it, as the account names them now (or, for
+    #: a group deleted since, as the automation last knew it).
+    joins: tuple[Address, ...] = ()
+
+
 @dataclass
 class State:
     """All resources of one account, desired or observed."""
 
     provider: str
     resources: list[Resource] = field(default_factory=list)
+    #: Observed only: the account's automations, for what depends on its objects.
+    automations: tuple[Automation, ...] = ()
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources)

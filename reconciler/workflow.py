@@ -22,8 +22,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.automation_step import read_automations
 from reconciler.config.model import Config
 from reconciler.engine import Change, Plan, diff
+from reconciler.engine.automations import automation_dependents
 from reconciler.engine.dependents import Dependents, merged
 from reconciler.engine.drift import DriftReport, drift_report
 from reconciler.engine.fingerprint import (
@@ -97,6 +99,8 @@ class Run:
     membership_applied: list[MembershipOutcome] | None = None
     #: The API requests each step used, in order (for --verbose).
     steps: list[RequestStep] = field(default_factory=list)
+    #: The account as read, automations included (drift names what depends on it).
+    observed: State | None = None
 
     @property
     def membership_ok(self) -> bool:
@@ -162,12 +166,14 @@ class Accounts:
     ) -> None:
         await asyncio.gather(*(p.aclose() for p in self._providers), return_exceptions=True)
 
-    async def plan(self, *, targets: Sequence[Address] = (), force: bool = False) -> list[Outcome]:
+    async def plan(
+        self, *, targets: Sequence[Address] = (), force: bool = False, drift: bool = False
+    ) -> list[Outcome]:
         """Read and plan every account at once; raises TargetError when a target names
         nothing in any account."""
         outcomes = await asyncio.gather(
             *(
-                _captured(config, _prepare(config, provider, targets, force))
+                _captured(config, _prepare(config, provider, targets, force, drift))
                 for config, provider in zip(self.configs, self._providers, strict=True)
             )
         )
@@ -249,11 +255,13 @@ def _account_for_every_change(
 def dependents_of(config: Config, observed: State | None) -> Dependents:
     """What depends on the account's objects from outside the declarations: the
     integrations the config names and the automations the account holds."""
-    return merged(config.dependents)
+    return merged(
+        config.dependents, automation_dependents(observed.automations if observed else ())
+    )
 
 
 async def _observe(
-    config: Config, provider: Provider, steps: list[RequestStep]
+    config: Config, provider: Provider, steps: list[RequestStep], *, drift: bool = False
 ) -> tuple[State, Plan]:
     """Read the account and plan all of it, membership included."""
     before = provider.request_count
@@ -261,14 +269,19 @@ async def _observe(
     steps.append(RequestStep("read", provider.request_count - before))
     full = diff(config.desired, observed, config.settings, provider.capabilities)
     full.membership = await plan_membership(config, provider, full, steps)
+    await read_automations(provider, full, observed, steps, drift=drift)
     return observed, full
 
 
 async def _prepare(
-    config: Config, provider: Provider, targets: Sequence[Address], force: bool
+    config: Config,
+    provider: Provider,
+    targets: Sequence[Address],
+    force: bool,
+    drift: bool = False,
 ) -> Run:
     steps: list[RequestStep] = []
-    observed, full = await _observe(config, provider, steps)
+    observed, full = await _observe(config, provider, steps, drift=drift)
     result = select(full, targets)
     return Run(
         config=config,
@@ -283,6 +296,7 @@ async def _prepare(
         forced=force,
         known=known_addresses(config.desired, observed),
         steps=steps,
+        observed=observed,
     )
 
 
@@ -306,11 +320,12 @@ async def plan_all(
     *,
     targets: Sequence[Address] = (),
     force: bool = False,
+    drift: bool = False,
 ) -> list[Outcome]:
     """Read and plan every account at once, for a command that changes nothing; every
     connection is closed before it returns."""
     async with Accounts(configs, factory) as accounts:
-        return await accounts.plan(targets=targets, force=force)
+        return await accounts.plan(targets=targets, force=force, drift=drift)
 
 
 def blocked(outcomes: Sequence[Outcome]) -> bool:
@@ -427,8 +442,8 @@ async def drift_all(
             drift_report(
                 o.plan,
                 unmanaged_is_drift=unmanaged_is_drift,
-                dependents=dependents_of(o.config, None),
+                dependents=dependents_of(o.config, o.observed),
             ),
         )
-        for o in await plan_all(configs, factory)
+        for o in await plan_all(configs, factory, drift=True)
     ]

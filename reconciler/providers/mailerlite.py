@@ -49,6 +49,7 @@ from reconciler.engine.membership import Member, MembershipChange
 from reconciler.engine.plan import Action, Change
 from reconciler.model import (
     Address,
+    Automation,
     Capabilities,
     Field,
     Group,
@@ -78,6 +79,7 @@ from reconciler.providers.http import (
     bearer,
     gather_or_cancel,
 )
+from reconciler.providers.mailerlite_automations import read_automations
 from reconciler.providers.mailerlite_batch import Step, Write, group_steps
 from reconciler.providers.mailerlite_errors import MailerLiteErrors, missing_token
 from reconciler.providers.mailerlite_members import MembershipWriter
@@ -154,6 +156,10 @@ class MailerLite(HttpProvider):
 
     async def read(self) -> State:
         return await self._read_kinds(KINDS)
+
+    async def read_automations(self) -> tuple[Automation, ...]:
+        """The account's automations (read only; see `mailerlite_automations`)."""
+        return await read_automations(self._http, NAME)
 
     async def _read_for(self, changes: Sequence[Change]) -> State:
         """Only the kinds the changes are of: what settling a few failed writes needs."""

@@ -7,6 +7,8 @@ type given (null allowed where the fact sheets show null).
 
 from __future__ import annotations
 
+from typing import Any
+
 from reconciler.providers.answers import ID, INT, LIST, OBJECT, TEXT, Kind, Shape
 
 _BOOL = Kind("true or false", lambda v: isinstance(v, bool))
@@ -24,6 +26,37 @@ MAILERLITE: dict[str, Shape] = {
         {"name": TEXT.or_null(), "events": LIST.or_null(), "enabled": _BOOL.or_null()},
     ),
 }
+
+
+def _is_group_ref(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and ID.accepts(value.get("id"))
+        and isinstance(value.get("name"), str)
+    )
+
+
+def _is_trigger(value: Any) -> bool:
+    """`{type, group_ids?: [id], groups?: [{id, name}]}`, as recorded in 2024."""
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return False
+    ids, groups = value.get("group_ids") or [], value.get("groups") or []
+    return (
+        isinstance(ids, list)
+        and all(ID.accepts(i) for i in ids)
+        and isinstance(groups, list)
+        and all(_is_group_ref(g) for g in groups)
+    )
+
+
+_TRIGGERS = Kind(
+    "a list of triggers ({type, group_ids: [id], groups: [{id, name}]})",
+    lambda v: isinstance(v, list) and all(_is_trigger(t) for t in v),
+)
+#: An automation of `GET /api/automations` (read only: what its triggers need).
+MAILERLITE_AUTOMATION = Shape(
+    {"id": ID, "name": TEXT, "enabled": _BOOL}, {"triggers": _TRIGGERS.or_null()}
+)
 #: A subscriber of `GET /api/subscribers?include=groups` (rule-driven groups).
 MAILERLITE_SUBSCRIBER = Shape(
     {"id": ID},

@@ -238,6 +238,8 @@ def test_a_failed_batch_names_every_change_in_it_and_counts_only_the_rest_as_not
         api.get("/segments").respond(200, json=_listed())
         api.get("/webhooks").respond(200, json=_listed())
         api.get("/groups").respond(200, json=_listed({"id": "7", "name": "Old"}))
+        # Deleting a group reads what automations it would stop.
+        api.get("/automations").respond(200, json=_listed())
         batch = api.post("/batch").respond(503, json={"message": "Service Unavailable"})
         deleted = api.delete("/groups/7").respond(204)
         result = espform(

@@ -54,6 +54,10 @@ Admin API (sandbox only, JSON, no authentication, not counted, never faulted):
                                                                  "email", "equals": value}}
                                         -> 201 {"data": segment}; filter segments are
                                         evaluated whenever they are read
+    POST   /_sandbox/automations        {"name": str, "enabled"?: false,
+                                         "triggers": [{"type": "subscriber_joins_group",
+                                                       "group_ids": [group id]}]}
+                                        -> 201 {"data": automation}; read only in /api
 
 Admin errors answer 422 `{"message", "errors": {key: [message]}}` like the API.
 """

@@ -14,6 +14,7 @@ from reconciler.sandbox.core import Router, SandboxRequest, SandboxResponse
 from reconciler.sandbox.mailerlite import faults, stats
 from reconciler.sandbox.mailerlite.call import ApiCall
 from reconciler.sandbox.mailerlite.errors import ApiError, invalid, method_not_allowed
+from reconciler.sandbox.mailerlite.routes_automations import seed_automation
 from reconciler.sandbox.mailerlite.routes_segments import segment_total
 from reconciler.sandbox.mailerlite.routing import Account, no_content, ok
 from reconciler.sandbox.mailerlite.seeding import (
@@ -93,6 +94,7 @@ class AdminApi:
             ("DELETE", "/faults/random", self.stop_random_faults),
             ("POST", "/subscribers", self.seed_subscribers),
             ("POST", "/segments", self.seed_segment),
+            ("POST", "/automations", self.seed_automation),
         ):
             self.router.add(method, PREFIX + path, handler)
 
@@ -124,6 +126,7 @@ class AdminApi:
                     "DELETE /_sandbox/faults/random",
                     "POST /_sandbox/subscribers",
                     "POST /_sandbox/segments",
+                    "POST /_sandbox/automations",
                 ],
             }
         )
@@ -224,3 +227,8 @@ class AdminApi:
         row = seed_segment(self.account.store, name, emails=emails, rule=parsed_rule)
         with self.account.store.read() as db:
             return ok({"data": segment_json(row, segment_total(db, row), listed=False)}, 201)
+
+    def seed_automation(self, call: ApiCall) -> SandboxResponse:
+        """`{"name", "enabled", "triggers": [{"type", "group_ids"}]}`: an automation as
+        built in the app, which the API can only read."""
+        return ok({"data": seed_automation(self.account.store, call.data())}, 201)

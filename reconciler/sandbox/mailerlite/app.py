@@ -23,6 +23,7 @@ from reconciler.sandbox.mailerlite.admin import AdminApi
 from reconciler.sandbox.mailerlite.call import ApiCall
 from reconciler.sandbox.mailerlite.errors import ApiError, method_not_allowed, route_not_found
 from reconciler.sandbox.mailerlite.ratelimit import Decision, FixedWindowLimiter
+from reconciler.sandbox.mailerlite.routes_automations import AutomationRoutes
 from reconciler.sandbox.mailerlite.routes_batch import BatchRoutes
 from reconciler.sandbox.mailerlite.routes_fields import FieldRoutes
 from reconciler.sandbox.mailerlite.routes_groups import GroupRoutes
@@ -70,6 +71,7 @@ class MailerLiteApp:
             SegmentRoutes(self.account),
             SubscriberRoutes(self.account),
             WebhookRoutes(self.account),
+            AutomationRoutes(self.account),
             BatchRoutes(self._dispatch_batched, self._check_import_budget),
         ):
             routes.register(self.router)

@@ -89,6 +89,34 @@ CREATE TABLE IF NOT EXISTS webhooks (
     updated_at  TEXT NOT NULL
 );
 
+-- Automations are made in the app (here, through the admin API) and only read by the API.
+-- A group-join trigger keeps its group ids when a group is deleted, as the app does, and
+-- the name each group had, kept current on rename by the trigger below.
+CREATE TABLE IF NOT EXISTS automations (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    enabled     INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS automation_triggers (
+    automation_id  INTEGER NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
+    position       INTEGER NOT NULL,
+    type           TEXT NOT NULL,
+    PRIMARY KEY (automation_id, position)
+) WITHOUT ROWID;
+-- No foreign key to groups: deleting a group leaves the trigger pointing at it.
+CREATE TABLE IF NOT EXISTS automation_trigger_groups (
+    automation_id  INTEGER NOT NULL REFERENCES automations (id) ON DELETE CASCADE,
+    position       INTEGER NOT NULL,
+    group_id       INTEGER NOT NULL,
+    group_name     TEXT NOT NULL,
+    PRIMARY KEY (automation_id, position, group_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS automation_triggers_follow_rename AFTER UPDATE OF name ON groups
+BEGIN
+    UPDATE automation_trigger_groups SET group_name = NEW.name WHERE group_id = NEW.id;
+END;
+
 CREATE TABLE IF NOT EXISTS request_stats (
     scope  TEXT NOT NULL,
     route  TEXT NOT NULL,
@@ -113,6 +141,7 @@ ID_BASES: dict[str, int] = {
     "subscribers": 165_971_156_405_323_000,
     "fields": 148_220_407_113_905_000,
     "webhooks": 131_474_011_998_962_000,
+    "automations": 112_078_014_094_771_000,
 }
 
 
