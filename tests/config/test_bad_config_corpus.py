@@ -11,28 +11,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import respx
-from click.testing import CliRunner, Result
+from click.testing import Result
+from corpus_support import run_espform
 from ruamel.yaml import YAML
-
-from reconciler.cli import main
-from reconciler.sandbox.transport import SandboxTransport
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "bad_configs"
 FILES = sorted(CORPUS.glob("[0-9][0-9][0-9]-*.yaml"))
 EXPECTED: dict[str, dict[str, str]] = YAML(typ="safe").load(CORPUS / "expected.yaml")
-#: Credentials a file may reference, set so that only the file's own defect is reported.
-ENV = {"MAILERLITE_API_TOKEN": "corpus-token", "MAILCHIMP_API_KEY": "corpus-key-us1"}
-
-
-def _run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env={**ENV, "NO_COLOR": "1"})
 
 
 def _assert_refused(result: Result, expected: dict[str, str]) -> None:
@@ -44,34 +33,6 @@ def _assert_refused(result: Result, expected: dict[str, str]) -> None:
     assert first.group(2).startswith(expected["message"]), result.output
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def requests_sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every request espform sends, to a real host (respx) or to the embedded sandbox."""
-    sent: list[str] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        sent.append(f"{request.method} {request.url}")
-        return httpx.Response(500)
-
-    def sync(self: SandboxTransport, request: httpx.Request) -> httpx.Response:
-        return record(request)
-
-    async def asynchronous(self: SandboxTransport, request: httpx.Request) -> httpx.Response:
-        return record(request)
-
-    monkeypatch.setattr(SandboxTransport, "handle_request", sync)
-    monkeypatch.setattr(SandboxTransport, "handle_async_request", asynchronous)
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route().mock(side_effect=record)
-        yield sent
-
-
 def test_corpus_holds_at_least_80_files_each_with_an_expectation() -> None:
     names = {p.name for p in FILES}
     assert len(names) >= 80
@@ -79,14 +40,16 @@ def test_corpus_holds_at_least_80_files_each_with_an_expectation() -> None:
         f"without an expectation: {sorted(names - set(EXPECTED))}; "
         f"expectation without a file: {sorted(set(EXPECTED) - names)}"
     )
-    assert all(set(e) <= {"at", "message", "checked_by"} and e["message"] for e in EXPECTED.values())
+    assert all(
+        set(e) <= {"at", "message", "checked_by"} and e["message"] for e in EXPECTED.values()
+    )
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_validate_refuses_it_for_its_reason(path: Path, in_tmp: Path) -> None:
     shutil.copy(path, in_tmp / "espform.yaml")
     expected = EXPECTED[path.name]
-    result = _run("validate", "espform.yaml")
+    result = run_espform("validate", "espform.yaml")
     if expected.get("checked_by") == "plan":
         # validate checks how a credential is written, not its value (it may run where
         # the secret is not set); plan reads it and refuses below.
@@ -101,14 +64,14 @@ def test_plan_refuses_it_before_any_request(
     path: Path, in_tmp: Path, requests_sent: list[str]
 ) -> None:
     shutil.copy(path, in_tmp / "espform.yaml")
-    _assert_refused(_run("plan", "-c", "espform.yaml"), EXPECTED[path.name])
+    _assert_refused(run_espform("plan", "-c", "espform.yaml"), EXPECTED[path.name])
     assert requests_sent == []
     assert not (in_tmp / "sb.db").exists()
 
 
 def _plan_json(in_tmp: Path, text: str) -> dict[str, Any]:
     (in_tmp / "espform.yaml").write_text(text, encoding="utf-8")
-    result = _run("plan", "-c", "espform.yaml", "--format", "json")
+    result = run_espform("plan", "-c", "espform.yaml", "--format", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
