@@ -62,9 +62,6 @@ class Interpolator:
 
     def apply(self, data: Any, path: DataPath = ()) -> Any:
         if isinstance(data, dict):
-            for key in data:
-                if isinstance(key, str) and "${" in key:
-                    self._key_reference(key, (*path, key))
             return {key: self.apply(value, (*path, key)) for key, value in data.items()}
         if isinstance(data, list):
             return [self.apply(value, (*path, index)) for index, value in enumerate(data)]
@@ -147,17 +144,6 @@ class Interpolator:
             reason = f"secret file '{name}' cannot be read: {exc.strerror} ({target})"
         self._issue(path, reason)
         return ""
-
-    def _key_reference(self, key: str, path: DataPath) -> None:
-        # A name such as `${env:HOME}: {}` reads as a reference but would create a group
-        # literally called "${env:HOME}"; refused, since keys are never interpolated.
-        self.issues.append(
-            Issue(
-                self.positions.key(path),
-                f"'{key}' is a name, and names are never interpolated: only values read "
-                "${env:...} and ${file:...}; write the name out",
-            )
-        )
 
     def _issue(self, path: DataPath, message: str) -> None:
         self.unresolved.add(path)

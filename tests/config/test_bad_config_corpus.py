@@ -76,7 +76,7 @@ def _plan_json(in_tmp: Path, text: str) -> dict[str, Any]:
     return json.loads(result.output)
 
 
-# Two files once in the corpus that are valid and planned as written, so kept here.
+# Files once in the corpus that are valid and planned as written, so kept here.
 @pytest.mark.parametrize(
     ("name", "address"),
     [
@@ -85,6 +85,9 @@ def _plan_json(in_tmp: Path, text: str) -> dict[str, Any]:
         # One name with surrounding spaces is allowed (accounts hold such names and
         # import writes them quoted); only two names equal but for spaces are refused.
         ("' Partners'", 'mailerlite.group[" Partners"]'),
+        # Keys are never interpolated, so names stay what the file says (and an account's
+        # group called "${env:HOME}" imports and reads back as itself).
+        ("${env:HOME}", 'mailerlite.group["${env:HOME}"]'),
     ],
 )
 def test_unusual_but_valid_group_name_is_planned_as_written(
