@@ -2,7 +2,7 @@
 
 `expected.yaml` beside the files says, for each one, where the first error points
 (`line:col`) and what it says. Each file goes through `espform validate` and through
-`espform plan`: both exit 1 with that error and no traceback, and `plan` sends not one
+`espform plan`: both exit 1 with that one error and no traceback, and `plan` sends not one
 HTTP request (nothing read, nothing applied) and never opens the sandbox store.
 """
 
@@ -31,6 +31,8 @@ def _assert_refused(result: Result, expected: dict[str, str]) -> None:
     assert first, result.output
     assert first.group(1) == expected["at"], result.output
     assert first.group(2).startswith(expected["message"]), result.output
+    # Only that defect: a file refused for something else too would not test its reason.
+    assert "Error: 1 problem in espform.yaml;" in result.output, result.output
 
 
 def test_corpus_holds_at_least_80_files_each_with_an_expectation() -> None:
