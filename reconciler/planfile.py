@@ -13,25 +13,29 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler import __version__
+from reconciler import __version__, plan_json
 from reconciler.engine.fingerprint import Fingerprint, FingerprintMismatch, PlanOrigin, digest_bytes
 from reconciler.engine.membership import MembershipChange
 from reconciler.engine.plan import Action, Plan
 from reconciler.engine.safety import Violation
 from reconciler.model import Address
+from reconciler.plan_json import PlanJsonError, json_path, read_document, replan_hint
 from reconciler.render.json_document import (
+    DRIFT_DOCUMENT,
     FORMAT_VERSION,
     PLAN_DOCUMENT,
     change_document,
     dumps,
     plan_document,
 )
+from reconciler.visible import HIDDEN, describe, visible
 
 _READS_MAJOR = int(FORMAT_VERSION.split(".")[0])
 _ACTIONS = {a.value for a in Action}
@@ -149,6 +153,14 @@ def write_plan(
 ) -> None:
     """Write atomically, so a CI job never uploads a half-written plan."""
     text = dumps(plan_document(plan, origin, violations, forced=forced)) + "\n"
+    size = len(text.encode())
+    if size > plan_json.MAX_PLAN_BYTES:
+        # Never save a plan that `apply FILE` would refuse to read.
+        raise PlanFileError(
+            f"the plan was not saved to {path}: it takes {size / 2**20:,.1f} MiB, more than "
+            f"the {plan_json.MAX_PLAN_BYTES // 2**20} MiB a saved plan may hold. Narrow it "
+            "with --target and save and apply it in parts."
+        )
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
@@ -164,21 +176,26 @@ def write_plan(
 
 
 def read_plan(path: Path) -> SavedPlan:
+    """The saved plan in `path`, or PlanFileError naming what is wrong, where, and what now.
+
+    Only reads the file: nothing here touches the config or the account, so a bad plan
+    file is refused before any request is made.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanFileError(f"plan file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        raise PlanFileError(f"cannot read the plan file {path}: {reason}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = read_document(path)
+    except PlanJsonError as err:
+        raise PlanFileError(str(err)) from None
+    if not isinstance(data, dict):
         raise PlanFileError(
-            f"{path} is not an espform plan file: it is not JSON (line {exc.lineno}: {exc.msg}). "
+            f"{path} is not an espform plan file: it holds a JSON {_json_kind(data)}, "
+            "not an object. Save a plan with `espform plan --out FILE`."
+        )
+    if data.get("document") == DRIFT_DOCUMENT:
+        raise PlanFileError(
+            f"{path} is an espform drift report, not a plan: it cannot be applied. "
             "Save a plan with `espform plan --out FILE`."
-        ) from None
-    if not isinstance(data, dict) or data.get("document") != PLAN_DOCUMENT:
+        )
+    if data.get("document") != PLAN_DOCUMENT:
         raise PlanFileError(
             f'{path} is not an espform plan file (it lacks "document": "{PLAN_DOCUMENT}"). '
             "Save a plan with `espform plan --out FILE`."
@@ -187,47 +204,101 @@ def read_plan(path: Path) -> SavedPlan:
     return _parse(path, data)
 
 
+def _json_kind(value: object) -> str:
+    kinds = {list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
 def _check_version(path: Path, data: dict[str, Any]) -> None:
     version = data.get("format_version")
-    major = version.split(".")[0] if isinstance(version, str) else ""
-    if not major.isdigit():
-        raise PlanFileError(f"{path} is damaged: format_version {version!r} is not like 1.0")
-    if int(major) > _READS_MAJOR:
+    if version is None:
         raise PlanFileError(
-            f"{path} was written by espform {data.get('espform_version', '?')} in plan "
-            f"format {version}; this espform ({__version__}) reads format "
-            f"{_READS_MAJOR}.x. Upgrade espform, or plan again with this version."
+            f'{path} is damaged at format_version: it is missing (espform writes e.g. "'
+            f'{FORMAT_VERSION}"). {replan_hint(path)}'
+        )
+    if not isinstance(version, str):
+        raise PlanFileError(
+            f'{path} is damaged at format_version: a string such as "{FORMAT_VERSION}" was '
+            f"expected, not a {_json_kind(version)}. {replan_hint(path)}"
+        )
+    major = version.split(".")[0]
+    if not major.isdigit():
+        raise PlanFileError(
+            f"{path} is damaged at format_version: {visible(json.dumps(version))} is not a "
+            f'version like "{FORMAT_VERSION}". {replan_hint(path)}'
+        )
+    if int(major) > _READS_MAJOR:
+        made_by = data.get("espform_version")
+        by = f"espform {visible(made_by)}" if isinstance(made_by, str) else "a newer espform"
+        raise PlanFileError(
+            f"{path} was made by a newer espform ({by}, plan format {visible(version)}); "
+            f"this espform ({__version__}) reads plan format {_READS_MAJOR}.x. Upgrade "
+            "espform to apply it, or plan again with this version."
         )
     if int(major) < _READS_MAJOR:
-        raise PlanFileError(f"{path} uses plan format {version}, which is no longer read.")
+        raise PlanFileError(
+            f"{path} uses plan format {visible(version)}, which this espform no longer reads. "
+            f"{replan_hint(path)}"
+        )
+
+
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
-    def damaged(what: str) -> PlanFileError:
-        return PlanFileError(f"{path} is damaged: {what}. {replan_hint(path)}")
+    def damaged(what: str, *at: str | int) -> PlanFileError:
+        where = f" at {json_path(at)}" if at else ""
+        return PlanFileError(f"{path} is damaged{where}: {what}. {replan_hint(path)}")
 
     for key in ("espform_version", "provider", "target", "config_digest"):
-        if not isinstance(data.get(key), str):
-            raise damaged(f'"{key}" is missing or not a string')
-    fingerprints = data.get("fingerprints")
-    if not isinstance(fingerprints, dict) or not all(
-        isinstance(v, str | None) for v in fingerprints.values()
-    ):
-        raise damaged('"fingerprints" must map addresses to digests or null')
+        if key not in data:
+            raise damaged("it is missing", key)
+        if not isinstance(data[key], str):
+            raise damaged(f"a string was expected, not a {_json_kind(data[key])}", key)
+    if not _DIGEST.fullmatch(data["config_digest"]):
+        raise damaged("it is not a sha256 digest as espform writes it", "config_digest")
+    fingerprints = _fingerprints(data, damaged)
     raw_changes = data.get("changes")
     if not isinstance(raw_changes, list):
-        raise damaged('"changes" is missing or not a list')
+        raise damaged(
+            "it is missing" if raw_changes is None else "a list of changes was expected",
+            "changes",
+        )
     changes = []
-    for number, item in enumerate(raw_changes, 1):
+    seen: dict[str, int] = {}
+    for number, item in enumerate(raw_changes):
         if not isinstance(item, dict):
-            raise damaged(f"change {number} is not an object")
-        address, action = item.get("address"), item.get("action")
-        if not isinstance(address, str) or action not in _ACTIONS:
-            raise damaged(f"change {number} lacks a valid address or action")
+            raise damaged(
+                f"a change (an object) was expected, not a {_json_kind(item)}", "changes", number
+            )
+        address = _address(
+            item.get("address"), data["provider"], damaged, "changes", number, "address"
+        )
+        action = item.get("action")
+        if action not in _ACTIONS:
+            what = (
+                "it is missing"
+                if action is None
+                else f"{visible(json.dumps(action))} is not an action espform plans"
+            )
+            raise damaged(
+                f"{what} (espform writes one of: {', '.join(a.value for a in Action)})",
+                "changes",
+                number,
+                "action",
+            )
+        if address in seen:
+            raise damaged(
+                f"{address} is changed twice (also at changes[{seen[address]}]); a plan "
+                "changes each object once",
+                "changes",
+                number,
+            )
+        seen[address] = number
         # Without its fingerprint a change could be applied to an object that was
         # changed by hand since the review.
         if address not in fingerprints:
-            raise damaged(f"change {number} ({address}) has no fingerprint")
+            raise damaged(f"the change of {address} has no fingerprint", "changes", number)
         changes.append(SavedChange(address, action, item))
     return SavedPlan(
         targets=_targets(data, damaged),
@@ -244,48 +315,92 @@ def _parse(path: Path, data: dict[str, Any]) -> SavedPlan:
     )
 
 
-def _targets(data: dict[str, Any], damaged: Callable[[str], PlanFileError]) -> tuple[Address, ...]:
+_Damaged = Callable[..., PlanFileError]
+
+
+def _address(raw: object, provider: str, damaged: _Damaged, *at: str | int) -> str:
+    """The address as saved, checked to be one espform writes for this plan's provider."""
+    if not isinstance(raw, str):
+        raise damaged("it is missing" if raw is None else "an address (a string) was expected", *at)
+    hidden = HIDDEN.search(raw)
+    if hidden:
+        # espform writes such characters escaped (\uXXXX), never raw.
+        raise damaged(f"the address holds the raw character {describe(hidden.group())}", *at)
+    try:
+        address = Address.parse(raw)
+    except ValueError as err:
+        raise damaged(str(err), *at) from None
+    if address.provider != provider:
+        raise damaged(
+            f"{address} belongs to {address.provider}, but the plan is for {provider}", *at
+        )
+    return raw
+
+
+def _fingerprints(data: dict[str, Any], damaged: _Damaged) -> dict[str, Fingerprint]:
+    raw = data.get("fingerprints")
+    if not isinstance(raw, dict):
+        raise damaged(
+            "it is missing" if raw is None else "it must map addresses to digests", "fingerprints"
+        )
+    for address, digest in raw.items():
+        _address(address, data["provider"], damaged, "fingerprints", address)
+        if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
+            raise damaged("a sha256 digest or null was expected", "fingerprints", address)
+    return raw
+
+
+def _targets(data: dict[str, Any], damaged: _Damaged) -> tuple[Address, ...]:
     # Absent in plans saved before targeting existed: those were whole plans.
     raw = data.get("targets", [])
-    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-        raise damaged('"targets" must be a list of addresses')
-    try:
-        return tuple(Address.parse(t) for t in raw)
-    except ValueError as err:
-        raise damaged(f'"targets" holds an invalid address ({err})') from None
+    if not isinstance(raw, list):
+        raise damaged("a list of addresses was expected", "targets")
+    for number, text in enumerate(raw):
+        _address(text, data["provider"], damaged, "targets", number)
+    return tuple(Address.parse(t) for t in raw)
 
 
 def _membership(
     data: dict[str, Any],
     fingerprints: Mapping[str, Any],
-    damaged: Callable[[str], PlanFileError],
+    damaged: _Damaged,
 ) -> tuple[SavedMembership, ...]:
     # Absent in plans saved before rule-driven membership existed: none was planned.
     raw = data.get("membership", [])
     if not isinstance(raw, list):
-        raise damaged('"membership" must be a list')
+        raise damaged("a list was expected", "membership")
     found = []
-    for number, item in enumerate(raw, 1):
-        address = item.get("address") if isinstance(item, dict) else None
-        if not isinstance(address, str) or address not in fingerprints:
-            raise damaged(f"membership entry {number} lacks an address with a fingerprint")
+    seen: set[str] = set()
+    for number, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise damaged(f"an object was expected, not a {_json_kind(item)}", "membership", number)
+        address = _address(
+            item.get("address"), data["provider"], damaged, "membership", number, "address"
+        )
+        if address not in fingerprints:
+            raise damaged(f"the members of {address} have no fingerprint", "membership", number)
+        if address in seen:
+            raise damaged(f"the members of {address} are listed twice", "membership", number)
+        seen.add(address)
         sides: list[frozenset[str]] = []
         for side in ("add", "remove"):
             refs = item.get(side)
             if not isinstance(refs, list) or not all(
                 isinstance(r, dict) and isinstance(r.get("id"), str) for r in refs
             ):
-                raise damaged(f'membership entry {number} ({address}): "{side}" must list ids')
+                raise damaged("a list of members with ids was expected", "membership", number, side)
             sides.append(frozenset(r["id"] for r in refs))
         found.append(SavedMembership(address, sides[0], sides[1]))
     return tuple(found)
 
 
-def _forced(data: dict[str, Any], damaged: Callable[[str], PlanFileError]) -> bool:
+def _forced(data: dict[str, Any], damaged: _Damaged) -> bool:
     safety = data.get("safety", {})
-    forced = safety.get("forced", False) if isinstance(safety, dict) else None
+    if not isinstance(safety, dict):
+        raise damaged("an object was expected", "safety")
+    forced = safety.get("forced", False)
     if not isinstance(forced, bool):
-        raise damaged('"safety.forced" must be true or false')
+        raise damaged("true or false was expected", "safety", "forced")
     return forced
 
 
@@ -335,10 +450,6 @@ def membership_items(
             what = f"members would change by {after.counts()} as planned, but not the same ones"
         items.append(StaleItem(address, what))
     return items
-
-
-def replan_hint(path: Path) -> str:
-    return f"Run `espform plan --out {path}` again, review the new plan, and apply that one."
 
 
 def merge_items(items: Sequence[StaleItem]) -> list[StaleItem]:

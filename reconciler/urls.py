@@ -11,9 +11,9 @@ all use it.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["UNSHOWN_URL", "api_origin", "refused_parts"]
+__all__ = ["UNSHOWN_URL", "api_origin", "path_secrets", "refused_parts"]
 
 #: What messages say for a base URL that has no recognisable scheme and host.
 UNSHOWN_URL = "the configured base URL"
@@ -53,3 +53,27 @@ def refused_parts(url: str) -> list[str]:
     if "#" in rest:
         found.append("a fragment")
     return found
+
+
+#: Path segments shorter than this are API roots (`api`, `3.0`, `v2`), not secrets, and
+#: hiding them would blank out ordinary words of an ESP's messages.
+SECRET_SEGMENT_MIN = 8
+
+
+def path_secrets(url: str) -> list[str]:
+    """The texts of a base URL's path that a message must not show, longest first.
+
+    A path is allowed in `provider.base_url` (a proxy's route) and may hold a token; an
+    ESP or proxy answering 404 often quotes the path it could not route. The whole path
+    and each segment of at least SECRET_SEGMENT_MIN characters are returned, as written,
+    decoded and percent-encoded.
+    """
+    try:
+        path = urlsplit(url.strip()).path.strip("/")
+    except ValueError:
+        return []
+    found: set[str] = set()
+    for part in (path, *path.split("/")):
+        if len(part) >= SECRET_SEGMENT_MIN:
+            found.update({part, unquote(part), quote(unquote(part), safe="")})
+    return sorted(found, key=len, reverse=True)

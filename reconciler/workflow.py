@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.config.model import Config
-from reconciler.engine import Plan, diff
+from reconciler.engine import Change, Plan, diff
 from reconciler.engine.dependents import Dependents, merged
 from reconciler.engine.drift import DriftReport, drift_report
 from reconciler.engine.fingerprint import (
@@ -60,6 +60,9 @@ from reconciler.providers.base import (
     Progress,
     Provider,
     ProviderError,
+)
+from reconciler.providers.base import (
+    Outcome as ChangeOutcome,
 )
 from reconciler.providers.registry import create_provider
 
@@ -209,6 +212,7 @@ async def _carry_out(
     run.applied = ApplyResult()
     if run.plan.changes:
         run.applied = await provider.apply(run.plan.changes, progress)
+        _account_for_every_change(run.plan.changes, run.applied, progress)
         run.warnings = [o.warning for o in run.applied.outcomes if o.warning]
         run.steps.append(RequestStep("changes", provider.request_count - before))
     if run.applied.ok and run.plan.membership:
@@ -216,6 +220,30 @@ async def _carry_out(
             provider, run.plan.membership, run.steps, membership_progress
         )
     run.requests = provider.request_count
+
+
+#: The error of a change the provider returned no outcome for, though none failed.
+NO_OUTCOME = (
+    "the provider returned no outcome for this change, so it may or may not have been "
+    "made; run plan to see what is left"
+)
+
+
+def _account_for_every_change(
+    changes: Sequence[Change], applied: ApplyResult, progress: Progress | None
+) -> None:
+    """A provider stops at the first failure, so only then may changes lack an outcome.
+    Otherwise a change without one is in an unknown state, never taken as done: the
+    apply fails and the members that may need it are not touched."""
+    if not applied.ok:
+        return
+    answered = {outcome.change.address for outcome in applied.outcomes}
+    for change in changes:
+        if change.address not in answered:
+            outcome = ChangeOutcome(change, ok=False, error=NO_OUTCOME, unknown=True)
+            applied.outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
 
 
 def dependents_of(config: Config, observed: State | None) -> Dependents:

@@ -56,7 +56,7 @@ from reconciler.render.text import render_plan
 
 
 @click.command(cls=Command)
-@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.argument("plan_file", required=False, type=click.Path())
 @config_option
 @click.option(
     "--auto-approve",
@@ -358,6 +358,9 @@ def _report(result: workflow.Run, color: bool) -> bool:
         left = len(result.plan.changes) - len(applied.outcomes)
         unknown = applied.unknown
         stopped = "a failed change" if len(unknown) < len(applied.failed) else "a failed batch"
+        why = "sent, but the batch failed as a whole"
+        if any(o.error == workflow.NO_OUTCOME for o in unknown):
+            stopped, why = "a change without an outcome", "the provider returned no outcome"
         if unknown:
             summary += f"; {len(unknown)} in an unknown state"
         members = " No member of a rule-driven group was changed." if result.plan.membership else ""
@@ -365,8 +368,7 @@ def _report(result: workflow.Run, color: bool) -> bool:
         if unknown:
             lines.append(
                 f"{len(unknown)} change{'s' if len(unknown) != 1 else ''} may or may not have "
-                "been made (sent, but the batch failed as a whole): "
-                + ", ".join(str(o.change.address) for o in unknown)
+                f"been made ({why}): " + ", ".join(str(o.change.address) for o in unknown)
             )
         lines.append(
             f"apply stopped at {stopped} ({summary}; {left} not attempted).{members} "

@@ -73,6 +73,10 @@ class MailchimpIntegrationDocument(DocumentModel):
     segments: list[UsedName] | None = PydanticField(
         default=None, description="Saved segments it reads (declared in the audience)."
     )
+    webhooks: list[UsedName] | None = PydanticField(
+        default=None,
+        description="Labels of the audience webhooks it receives (declared in the audience).",
+    )
 
 
 #: Section of an integration → resource kind.
@@ -82,6 +86,7 @@ _MAILCHIMP = {
     "tags": "tag",
     "interest_categories": "interest_category",
     "segments": "segment",
+    "webhooks": "webhook",
 }
 
 
@@ -150,6 +155,17 @@ def _checked(
     """Whether the name counts; False (and an error) for a near miss of a declared one."""
     if state.get(address) is not None:
         return True
+    if kind == "webhook" and parent is not None:
+        # Mailchimp knows an audience webhook by its URL; the label exists only in this
+        # file, so an undeclared one can name nothing in the account.
+        ctx.error(
+            where,
+            f'integration "{name}" uses webhook "{used}", which is not declared under '
+            "the audience's `webhooks`; Mailchimp tells webhooks apart by URL, so an "
+            "integration can name only a declared one. Declare it there, or remove it "
+            "from the integration.",
+        )
+        return False
     # Not declared: a dependency on an account object espform leaves alone (kept from
     # pruning by the safety check), unless it is close to a declared name, which is far
     # likelier a typo.

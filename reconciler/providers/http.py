@@ -34,7 +34,7 @@ from reconciler.providers.answers import (
 )
 from reconciler.providers.base import ProviderError
 from reconciler.providers.pacing import Pacer, Wait, report
-from reconciler.urls import api_origin
+from reconciler.urls import api_origin, path_secrets
 
 __all__ = [
     "ErrorMapper",
@@ -183,7 +183,10 @@ class HttpClient:
         #: belongs to the running event loop.
         self._pacer = pacer
         self._request_count = 0
-        self._secret_forms = _secret_forms(authorization)
+        #: Never shown: the credential, and the base URL's path (it may hold a token).
+        self._secret_forms = sorted(
+            {*_secret_forms(authorization), *path_secrets(self.base_url)}, key=len, reverse=True
+        )
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             auth=_HeaderAuth(auth_header, authorization) if authorization else None,
@@ -248,7 +251,8 @@ class HttpClient:
                 context,
                 attempt,
                 status=response.status_code,
-                payload=_payload(response),
+                # An ESP or proxy may quote the request back (a 404 names the path).
+                payload=self._scrub_payload(_payload(response)),
                 retry_after=retry_after,
             )
             raise _flag_ambiguous(self._map_error(failure), uncertain)
@@ -335,11 +339,21 @@ class HttpClient:
         """Remove the credential, in every form it was sent in, from text about to be shown.
 
         Transport errors can quote the request's headers (an illegal header value is
-        reported with the header in full).
+        reported with the header in full), and error answers the request's path.
         """
         for secret in self._secret_forms:
             text = text.replace(secret, "[redacted]")
         return text
+
+    def _scrub_payload(self, payload: Any) -> Any:
+        """`payload` with `_scrub` applied to every string in it, keys included."""
+        if isinstance(payload, str):
+            return self._scrub(payload)
+        if isinstance(payload, list):
+            return [self._scrub_payload(item) for item in payload]
+        if isinstance(payload, dict):
+            return {self._scrub(str(k)): self._scrub_payload(v) for k, v in payload.items()}
+        return payload
 
     def _backoff_for(self, attempt: int) -> float:
         delay = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))

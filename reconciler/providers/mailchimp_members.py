@@ -28,8 +28,17 @@ from typing import Any
 
 from reconciler.engine.membership import Member, MembershipChange
 from reconciler.providers.ambiguity import resend_idempotent
+from reconciler.providers.answers import (
+    BadAnswer,
+    PageGuard,
+    check_items,
+    item_defect,
+    optional_int,
+    request_label,
+)
 from reconciler.providers.base import MembershipOutcome, ProviderError
 from reconciler.providers.http import HttpClient, JSONObject, gather_or_cancel
+from reconciler.providers.shapes import MAILCHIMP_MEMBER, MAILCHIMP_MEMBER_TAG
 from reconciler.rules import Status, SubscriberView
 from reconciler.rules.status import from_provider
 
@@ -77,18 +86,20 @@ async def scan_audience(
     doing = f'reading the contacts of audience "{audience}"'
 
     async def page(offset: int) -> _Page:
-        body = await http.get(
-            base,
-            params={"count": PAGE_SIZE, "offset": offset, "fields": MEMBER_FIELDS},
-            context=doing,
-        )
-        if not isinstance(body, dict):
-            raise ProviderError(f"GET {base} answered {type(body).__name__}, not a member list")
-        listed = [m for m in body.get("members") or [] if isinstance(m, dict)]
+        params = {"count": PAGE_SIZE, "offset": offset, "fields": MEMBER_FIELDS}
+        request = request_label(http.base_url, "GET", base, params)
+        body = await http.get(base, params=params, context=doing)
+        listed = check_items(body, "members", MAILCHIMP_MEMBER, request)
+        for number, item in enumerate(listed):
+            for place, tag in enumerate(item.get("tags") or []):
+                defect = item_defect(tag, MAILCHIMP_MEMBER_TAG, f"members[{number}].tags[{place}]")
+                if defect:
+                    raise BadAnswer(request, defect)
+        PageGuard(PAGE_SIZE).page(listed, request)
         kept = [m for m in listed if m.get("status") != "archived"]
         members = await gather_or_cancel([_member(http, base, item, doing) for item in kept])
-        total = body.get("total_items")
-        return _Page(members, len(listed), total if isinstance(total, int) else len(listed))
+        total = optional_int(body, "total_items", "answer", request)
+        return _Page(members, len(listed), len(listed) if total is None else total)
 
     first = await page(0)
     yield first.members
@@ -123,7 +134,7 @@ def _take(items: Iterator[int], count: int) -> list[int]:
 
 
 async def _member(http: HttpClient, base: str, data: JSONObject, doing: str) -> Member:
-    listed = [str(t["name"]) for t in data.get("tags") or [] if isinstance(t, dict)]
+    listed = [str(t["name"]) for t in data.get("tags") or []]
     count = data.get("tags_count")
     if isinstance(count, int) and count > len(listed) and data.get("id"):
         tags = await http.offset_items(
@@ -132,6 +143,7 @@ async def _member(http: HttpClient, base: str, data: JSONObject, doing: str) -> 
             params={"fields": TAG_FIELDS},
             page_size=PAGE_SIZE,
             context=f"{doing}: the tags of a contact with more than {MEMBER_TAG_LIMIT}",
+            shape=MAILCHIMP_MEMBER_TAG,
         )
         listed = [str(t["name"]) for t in tags]
     return member_from(data, listed)

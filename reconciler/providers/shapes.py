@@ -41,3 +41,16 @@ MAILCHIMP: dict[str, Shape] = {
     "interests": Shape({"id": ID, "name": TEXT}, {"display_order": INT.or_null()}),
     "segments": Shape({"id": ID, "name": TEXT, "type": TEXT}, {"options": OBJECT.or_null()}),
 }
+#: A contact of `GET /lists/{id}/members` (rule-driven tags), and one of its tags.
+MAILCHIMP_MEMBER = Shape(
+    {"id": ID, "email_address": TEXT},
+    {
+        "status": TEXT.or_null(),
+        "merge_fields": OBJECT.or_null(),
+        "tags": LIST.or_null(),
+        "tags_count": INT.or_null(),
+        "timestamp_opt": TEXT.or_null(),
+        "timestamp_signup": TEXT.or_null(),
+    },
+)
+MAILCHIMP_MEMBER_TAG = Shape({"name": TEXT})

@@ -5,7 +5,10 @@ Each kind stands for something real clients meet:
 - `NNN` (e.g. `500`, `503`): the ESP answers that error, its body shaped as the flavor's
   own errors; nothing is written.
 - `429`: throttled, with `Retry-After`; nothing is written.
-- `latency`: the answer comes late (the request is then served normally).
+- `latency`: the request is served normally and its answer leaves `latency_ms` after
+  the fault struck: the latency is the ESP's response time, which the sandbox's own
+  serving time (its writes are serialized on one SQLite file) counts towards instead of
+  adding to, as a real ESP serves many requests at once.
 - `drop-before`: the connection closes before the request reaches the handler: nothing
   is written, no answer.
 - `drop-after`: the handler runs and commits, then the connection closes without an
@@ -28,6 +31,7 @@ import random
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -256,8 +260,12 @@ class FaultInjector:
         if status is not None:
             return self._error_answer(status, strike.retry_after if status == 429 else None)
         if kind == "latency":
-            self._sleep(strike.latency_ms / 1000)
-            return handler()
+            started = time.monotonic()
+            response = handler()
+            remaining = strike.latency_ms / 1000 - (time.monotonic() - started)
+            if remaining > 0:
+                self._sleep(remaining)
+            return response
         if kind == "drop-before":
             return SandboxResponse.dropped()
         if kind == "html-200":

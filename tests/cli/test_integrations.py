@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -186,6 +187,98 @@ def test_each_example_reports_a_hand_deleted_dependency_as_breaking(name, tmp_pa
         drift.output
     )
     assert drift.output.index("Breaking:") < drift.output.index("Missing:")
+
+
+@dataclass(frozen=True)
+class Prune:
+    """How to take out of an example's config an object its integration depends on, so
+    that the plan deletes it: the blocks to drop and the edits (pruning its kind, mostly)."""
+
+    address: str
+    integration: str
+    drop: tuple[str, ...]
+    edits: tuple[tuple[str, str], ...] = ()
+
+
+#: Per example, an object its integration depends on, left out of the config together
+#: with what else needs it (a rule); never one whose name is close to a name still
+#: declared, since the integration's use of it would then be refused as a typo.
+PRUNES = {
+    "booking-mailerlite": Prune(
+        'mailerlite.group["Booking customers"]',
+        "booking system",
+        drop=("groups:",),  # its rule-driven group goes with it
+        edits=(("\nfields:", "\nsettings:\n  prune: {groups: true}\n\nfields:"),),
+    ),
+    "donations-mailerlite": Prune(
+        'mailerlite.field["donor_type"]',
+        "donation platform",
+        drop=("  donor_type:",),
+        edits=(
+            ('  ignore: ["Campaign: *"]', '  ignore: ["Campaign: *"]\n  prune: {fields: true}'),
+        ),
+    ),
+    "partner-program-mailerlite": Prune(
+        'mailerlite.field["total_sales"]',
+        "partner program",
+        drop=("  total_sales:", "  Top Sellers:"),
+        edits=(("  max_membership_", "  prune: {fields: true}\n  max_membership_"),),
+    ),
+    "petmanager-mailchimp": Prune(
+        # Merge fields are pruned already; its tags become plain tags, without rules.
+        'mailchimp.audience["Pet Manager Customers"].merge_field["CTYPE"]',
+        "pet manager",
+        drop=(
+            "      CTYPE:",
+            *(
+                f"        rule: {{field: CTYPE, equals: {t}}}"
+                for t in ("Dog owner", "Cat owner", "Breeder")
+            ),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRUNES))
+def test_each_example_refuses_to_prune_a_dependency_unless_forced(name, tmp_path, espform):
+    config = _applied(tmp_path, espform, EXAMPLE.parent / name)
+    prune = PRUNES[name]
+    for line in prune.drop:
+        _drop_block(config, line)
+    for old, new in prune.edits:
+        _edit(config, old, new)
+
+    refused = espform("plan", "-c", config)
+    assert refused.exit_code == 1, refused.output
+    assert f"{prune.address} would be deleted" in refused.output
+    assert re.search(
+        rf'integration "{prune.integration}" depends on it \(declared at '
+        r"\S*espform\.yaml:\d+:\d+\)",
+        refused.output,
+    ), refused.output
+    applied = espform("apply", "-c", config, "--auto-approve")
+    assert applied.exit_code == 1 and "refuses this plan" in applied.output
+
+    forced = espform("apply", "-c", config, "--auto-approve", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert f"{prune.address}: deleted" in forced.output
+    again = espform("plan", "-c", config, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+
+
+def _drop_block(config: Path, first: str) -> None:
+    """Remove the line that starts with `first` and the lines indented under it."""
+    lines = config.read_text().splitlines(keepends=True)
+    (start,) = [i for i, line in enumerate(lines) if line.startswith(first)]
+    indent = len(first) - len(first.lstrip())
+    end = start + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1  # blank lines after the block belong to what follows
+    config.write_text("".join(lines[:start] + lines[end:]))
 
 
 def _delete_by_hand(config: Path, address: str) -> None:

@@ -165,6 +165,40 @@ def test_basic_credentials_are_scrubbed_in_every_form() -> None:
     asyncio.run(http.aclose())
 
 
+def test_an_error_answer_quoting_the_base_path_or_the_token_is_scrubbed() -> None:
+    """A proxy route in base_url may hold a token; a 404 often quotes the route back."""
+    path_secret = "p4th-s3cret-segment"
+    base = f"{BASE}/{path_secret}"
+
+    async def scenario() -> HttpFailure:
+        failures = Failures()
+        with respx.mock(base_url=base) as mock:
+            message = f"The route {path_secret}/api/things could not be found ({SECRET})."
+            mock.get("/api/things").respond(404, json={"message": message, "errors": [message]})
+            http = HttpClient(base, authorization=bearer(SecretStr(SECRET)), error_mapper=failures)
+            with pytest.raises(ProviderError):
+                await http.get("/api/things")
+            await http.aclose()
+        return failures.seen[0]
+
+    failure = run(scenario)
+    shown = json.dumps(failure.payload)
+    assert path_secret not in shown and SECRET not in shown
+    assert failure.payload["message"] == (
+        "The route [redacted]/api/things could not be found ([redacted])."
+    )
+
+
+def test_only_long_base_path_segments_count_as_secrets() -> None:
+    from reconciler.urls import path_secrets
+
+    found = path_secrets("https://proxy.example/esp/t%2Fk3n-abcdefgh/3.0")
+    assert "esp/t%2Fk3n-abcdefgh/3.0" in found and "t%2Fk3n-abcdefgh" in found
+    assert "t/k3n-abcdefgh" in found  # decoded too
+    assert not {"esp", "3.0"} & set(found)
+    assert path_secrets("https://connect.mailerlite.com") == []
+
+
 def test_page_paging_refuses_a_server_that_ignores_the_page_number() -> None:
     """Stopping quietly would plan from page 1 of 5 and create what already exists."""
 

@@ -90,7 +90,8 @@ def test_401_names_the_env_var_and_data_center_but_never_the_key() -> None:
 def test_a_key_echoed_by_the_server_is_redacted() -> None:
     body = {"title": "API Key Invalid", "status": 401, "detail": f"Key {KEY} is not valid."}
     outcome, _, _ = read_with([httpx.Response(401, json=body, headers=PROBLEM)])
-    assert KEY not in str(outcome) and "**********" in str(outcome)
+    # The HTTP client scrubs every answer it reports before the Mailchimp layer reads it.
+    assert KEY not in str(outcome) and "Key [redacted] is not valid" in str(outcome)
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,7 @@ def test_stats_count_requests_per_path_template(mc_api: McApi, mc_list_id: str) 
     mc_api.put_member(mc_list_id, "b@example.com")
     mc_api.client.get(f"/lists/{mc_list_id}/members")
     mc_api.client.get("/lists/0000000000")
+    mc_api.client.get("/tok3n-in-a-base-url/lists")
     mc_api.admin("GET", "/faults")
 
     stats = mc_api.admin("GET", "/stats").json()
@@ -132,8 +133,9 @@ def test_stats_count_requests_per_path_template(mc_api: McApi, mc_list_id: str) 
         "PUT /3.0/lists/{list_id}/members/{subscriber_hash}": 2,
         "GET /3.0/lists/{list_id}/members": 1,
         "GET /3.0/lists/{list_id}": 1,
+        "GET (unknown route)": 1,  # never the raw path, which may hold a token
     }
-    assert stats["total"] == 5
+    assert stats["total"] == 6
     assert mc_api.admin("DELETE", "/stats").status_code == 204
     assert mc_api.admin("GET", "/stats").json()["total"] == 0
 

@@ -130,7 +130,9 @@ class MailerLiteApp:
         found = self.router.match("GET" if method.upper() == "HEAD" else method, path)
         if isinstance(found, tuple) and isinstance(found[0], Endpoint):
             return found[0].template
-        return f"{method.upper()} {path}"
+        # Not the raw path: a client's base URL may put a token in it, and the stats
+        # table outlives the request.
+        return f"{method.upper()} {stats.UNKNOWN_ROUTE}"
 
     def _dispatch(self, call: ApiCall) -> SandboxResponse:
         # HEAD is served by GET routes (the loopback server leaves the body out).

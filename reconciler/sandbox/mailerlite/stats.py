@@ -3,7 +3,8 @@
 `http` counts API requests as they arrive (including those answered 401, 429 or with an
 injected fault); `throttled` those refused by the rate limit; `batch` counts the
 sub-requests carried inside POST /api/batch. Keys are
-`METHOD /api/path/{param}` templates, or the raw path for unknown routes.
+`METHOD /api/path/{param}` templates, or `METHOD (unknown route)`: never a raw path,
+which may hold a token a client put in its base URL.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ HTTP = "http"
 BATCH = "batch"
 #: Requests refused with 429 by the per-minute budget (injected 429s are not counted).
 THROTTLED = "throttled"
+#: The route key of every request no route matches.
+UNKNOWN_ROUTE = "(unknown route)"
 
 
 def record(db: sqlite3.Connection, scope: str, route: str) -> None:
