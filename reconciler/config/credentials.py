@@ -60,6 +60,15 @@ def credential_present(
             f"`{key}: ${{env:{env}}}` and export {env}",
         )
         return False
+    if sandbox is not None:
+        # The sandbox ignores any credential: with both written, a user who meant the
+        # real account would plan against the local sandbox without a word.
+        ctx.error(
+            ctx.key("provider", key),
+            f"provider: both sandbox and {key} are set, and the sandbox ignores the {key}; "
+            f"remove `sandbox:` to use the real account, or `{key}:` to use the sandbox",
+        )
+        return False
     if ("provider", key) in ctx.unchecked:
         return True  # written as a reference, which is all that can be known unread
     value = secret.get_secret_value()

@@ -6,6 +6,8 @@ tags such as `!!python/object` must be refused before a constructor could act on
 
 from __future__ import annotations
 
+from typing import Any
+
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from reconciler.errors import Issue
@@ -24,6 +26,39 @@ _SAFE_TAGS = {
 }
 #: Raw hidden characters reported per file; the rest are counted in the last message.
 MAX_RAW_REPORTS = 20
+
+
+class TooDeep(Exception):
+    """Raised while composing, at the first node nested deeper than MAX_DEPTH."""
+
+    def __init__(self, location: Location) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def guard_composer_depth(composer: Any, file: str) -> None:
+    """Make `composer` stop at the first node nested deeper than MAX_DEPTH.
+
+    Checking the finished node tree is too late for `[[[[...`: ruamel's scanner slows
+    down with every open flow level, so a few thousand brackets take seconds before
+    composing fails on Python's recursion limit. Stopping at MAX_DEPTH keeps it quick and
+    gives the place where the nesting goes too deep.
+    """
+    inner = composer.compose_node
+    depth = 0
+
+    def compose_node(parent: Any, index: Any) -> Any:
+        nonlocal depth
+        depth += 1
+        try:
+            if depth > MAX_DEPTH:
+                mark = composer.parser.peek_event().start_mark
+                raise TooDeep(Location(file, mark.line + 1, mark.column + 1))
+            return inner(parent, index)
+        finally:
+            depth -= 1
+
+    composer.compose_node = compose_node
 
 
 def _loc(file: str, node: Node) -> Location:

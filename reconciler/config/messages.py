@@ -177,7 +177,9 @@ class Translator:
             want = "a string" if is_key or tp is None else expected(tp)
             hint = ""
             if want == "a string" and isinstance(value, int | float | dt.date) and not secret:
-                hint = f'; quote it to make it text: "{value}"'
+                # bool is an int: show `true` as YAML writes it, not Python's `True`.
+                text = str(value).lower() if isinstance(value, bool) else value
+                hint = f'; quote it to make it text: "{text}"'
             if is_key:
                 return f"{subject} must be a string, got {kind_of(value)}{hint}"
             return f"{subject}: expected {want}, got {kind_of(value)}{hint}"

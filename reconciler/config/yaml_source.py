@@ -17,7 +17,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from reconciler.config.limits import MAX_DEPTH, check_expansion, check_nodes, raw_characters
+from reconciler.config.limits import (
+    MAX_DEPTH,
+    TooDeep,
+    check_expansion,
+    check_nodes,
+    guard_composer_depth,
+    raw_characters,
+)
 from reconciler.errors import Issue
 from reconciler.model import Location
 
@@ -87,7 +94,10 @@ def parse_yaml(text: str, file: str) -> tuple[Source | None, list[Issue]]:
     yaml.allow_duplicate_keys = True
     try:
         constructor, _parser = yaml.get_constructor_parser(text)
+        guard_composer_depth(constructor.composer, file)
         node = constructor.composer.get_single_node()
+    except TooDeep as exc:
+        return None, [Issue(exc.location, f"nested deeper than {MAX_DEPTH} levels; flatten it")]
     except RecursionError:
         return None, [Issue(positions.start, f"nested deeper than {MAX_DEPTH} levels; flatten it")]
     except MarkedYAMLError as exc:

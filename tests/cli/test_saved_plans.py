@@ -179,19 +179,25 @@ def test_empty_saved_plan_applies_nothing(tmp_path, write_config, espform):
 
 def test_plan_file_holds_no_secret_and_matches_plan_json(tmp_path, write_config, espform):
     secret = "ml-tok-9f8e7d6c5b4a"
+    # The secret is read from the environment into a webhook URL (the sandbox takes no
+    # token, and refuses one written beside it).
     config = write_config(
         """
         provider:
           type: mailerlite
-          token: ${env:ML_TEST_TOKEN}
           sandbox: sb.db
         groups:
           Partners: {}
+        webhooks:
+          Unsubscribes:
+            url: ${env:ML_TEST_HOOK}
+            events: [subscriber.unsubscribed]
         """
     )
     out = tmp_path / "plan.json"
+    hook = f"https://hooks.example/unsubscribed?token={secret}"
     result = espform(
-        "plan", "-c", config, "--out", out, "--format", "json", env={"ML_TEST_TOKEN": secret}
+        "plan", "-c", config, "--out", out, "--format", "json", env={"ML_TEST_HOOK": hook}
     )
     assert result.exit_code == 0, result.output
     text = out.read_text()
@@ -204,10 +210,15 @@ def test_plan_file_holds_no_secret_and_matches_plan_json(tmp_path, write_config,
     assert document["provider"] == "mailerlite"
     assert document["target"] == "embedded sandbox"
     assert document["config_digest"] == "sha256:" + hashlib.sha256(config.read_bytes()).hexdigest()
-    assert document["fingerprints"] == {'mailerlite.group["Partners"]': None}
-    (change,) = document["changes"]
-    assert change["address"] == 'mailerlite.group["Partners"]'
-    assert change["action"] == "create"
+    assert document["fingerprints"] == {
+        'mailerlite.group["Partners"]': None,
+        'mailerlite.webhook["Unsubscribes"]': None,
+    }
+    group, webhook = document["changes"]
+    assert group["address"] == 'mailerlite.group["Partners"]'
+    assert group["action"] == "create"
+    assert webhook["address"] == 'mailerlite.webhook["Unsubscribes"]'
+    change = group
     assert set(change) >= {"before", "after", "attributes", "destructive", "reason"}
 
 

@@ -12,6 +12,7 @@ from textwrap import dedent
 
 import pytest
 from config_support import ENV, IssuesOf, Load, Write
+from corpus_support import in_tmp, requests_sent  # noqa: F401 (fixtures shared by the corpus tests)
 
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError
