@@ -57,6 +57,11 @@ class Interrupts:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self.signum is not None:
+            # Interrupted: the process is on its way out with its summary. A second
+            # signal that Python runs only now must still end it with our exit code,
+            # not with the default action restored here (a kill by SIGINT, -2).
+            return
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
