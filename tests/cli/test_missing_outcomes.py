@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
 import pytest
 
 from reconciler import workflow
@@ -20,8 +19,7 @@ from reconciler.config import load_config
 from reconciler.engine import Change
 from reconciler.providers.base import ApplyResult, Outcome, Progress, Provider
 from reconciler.providers.registry import create_provider
-from reconciler.sandbox import open_app
-from reconciler.sandbox.transport import SandboxTransport
+from tests.cli.test_rules_mailerlite import api as _account
 
 CONFIG = """\
 provider: {type: mailerlite, sandbox: sb.db}
@@ -57,14 +55,6 @@ def config_path(tmp_path: Path) -> Path:
         body = {"email": "ann@example.com", "status": "active"}
         assert account.post("/api/subscribers", json=body).status_code == 201
     return path
-
-
-def _account(db: Path) -> httpx.Client:
-    return httpx.Client(
-        transport=SandboxTransport(open_app("mailerlite", db)),
-        base_url="http://sandbox.invalid",
-        headers={"Authorization": "Bearer any-token"},
-    )
 
 
 def _members(db: Path, name: str) -> int:
